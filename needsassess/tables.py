@@ -1,0 +1,55 @@
+"""The tables needsassess produces: their names and columns, declared once.
+
+Every table is a pandas DataFrame whose first columns are exactly the ones
+listed here, in this order; a table may carry more columns after them.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping, Sequence
+
+import pandas as pd
+
+from .problems import PROBLEM_COLUMNS
+
+#: The reader's six tables.
+READER_TABLES: dict[str, list[str]] = {
+    "leas": ["file", "lea_name", "lea_id", "nces_id", "school_year", "allocation", "date_completed",
+             # beyond the required columns
+             "state", "contact_name", "contact_email", "stakeholders", "n_answers", "n_needs",
+             "n_ratings", "n_indicators", "n_errors", "n_warnings"],
+    "responses": ["file", "lea_id", "area", "question_no", "question", "answer", "sheet", "cell",
+                  "placeholder", "template_question"],
+    "ratings": ["file", "lea_id", "area", "capacity", "rating", "tta_wanted", "sheet", "cell",
+                "capacity_key", "raw"],
+    "needs": ["file", "lea_id", "priority", "area", "need", "outcome", "activity", "evidence_level",
+              "amount", "infrastructure_amount", "sheet", "row",
+              "baseline", "target", "measure", "schools", "timeline", "person", "raw_evidence_level"],
+    "indicators": ["file", "lea_id", "area", "indicator", "level", "school", "value", "raw", "sheet", "cell",
+                   "indicator_key", "direction", "unit"],
+    "problems": PROBLEM_COLUMNS,
+}
+
+#: The first columns the issue fixes for each reader table (the rest are extras).
+REQUIRED_COLUMNS: dict[str, list[str]] = {
+    "leas": READER_TABLES["leas"][:7],
+    "responses": READER_TABLES["responses"][:8],
+    "ratings": READER_TABLES["ratings"][:8],
+    "needs": READER_TABLES["needs"][:12],
+    "indicators": READER_TABLES["indicators"][:10],
+    "problems": PROBLEM_COLUMNS,
+}
+
+
+def frame(name: str, rows: Iterable[Mapping[str, object]] | Iterable[Sequence[object]] = (),
+          columns: Mapping[str, list[str]] = READER_TABLES) -> pd.DataFrame:
+    """Build table ``name`` from rows (dicts or sequences in column order).
+
+    Missing dict keys become empty values; the column order is always the
+    declared one, so an empty batch still yields the right headers.
+    """
+    cols = columns[name]
+    rows = list(rows)
+    if rows and isinstance(rows[0], Mapping):
+        return pd.DataFrame.from_records(rows, columns=cols)
+    return pd.DataFrame(rows, columns=cols)
