@@ -53,3 +53,22 @@ def frame(name: str, rows: Iterable[Mapping[str, object]] | Iterable[Sequence[ob
     if rows and isinstance(rows[0], Mapping):
         return pd.DataFrame.from_records(rows, columns=cols)
     return pd.DataFrame(rows, columns=cols)
+
+
+#: The scorer's and planner's tables (issue "Rank capacity gaps ...").  The
+#: first columns are fixed; method and signal columns follow them.
+SCORE_TABLES: dict[str, list[str]] = {
+    # one row per topic, best rank first
+    "topics": ["topic", "area", "n_leas", "prevalence", "prevalence_low", "prevalence_high",
+               "severity", "score", "rank", "label"],
+    # one row per LEA and topic with any signal
+    "lea_topics": ["file", "lea_id", "topic", "area", "gap", "lea_name"],
+    # one row per topic in the plan
+    "tta_plan": ["topic", "area", "delivery", "level", "modes", "n_leas", "leas", "label", "reason"],
+    # one row per cohort (LEAs with similar need profiles)
+    "cohorts": ["cohort", "n_leas", "leas", "topics", "similarity"],
+    # one row per sentence asking for T/TA
+    "tta_requests": ["file", "lea_id", "area", "topic", "sentence", "sheet", "cell", "lea_name", "terms"],
+    # one row per LEA and spending check
+    "spending": ["file", "lea_id", "check", "value", "threshold", "passed", "message", "lea_name"],
+}
