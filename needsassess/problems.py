@@ -67,6 +67,9 @@ CODES: dict[str, tuple[Severity, str]] = {
     "formula-no-value": ("warning", "A formula cell has no saved value (the workbook was not recalculated in Excel)."),
     "indicator-unknown": ("warning", "An indicator row names no indicator of the template; it was kept under its own label."),
     "indicators-missing": ("warning", "No indicator values were found for an area."),
+    # reader additions
+    "blank-tool": ("warning", "A blank copy of the tool (no LEA, no answers, no needs) was skipped."),
+    "read-failed": ("error", "The reader stopped on this workbook because of an internal error; please report it."),
 }
 
 

@@ -1,0 +1,432 @@
+"""The workbook file as a container: what kind it is, whether it is safe to
+open, and the few things calamine does not tell (tab colours, the theme).
+
+Everything here works on the file's bytes, read once.  A file that cannot
+be opened raises :class:`Unreadable` with a stable problem code; the reader
+turns it into a problem record and goes on with the batch.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Sequence
+from xml.etree.ElementTree import ParseError
+
+import python_calamine as calamine
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from .colors import TabColour, theme_palette
+
+#: File name endings taken for workbooks when a folder is listed.
+WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".xlsb", ".ods"})
+
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Stream names in a compound file are stored as UTF-16LE.
+_ENCRYPTED_STREAMS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
+_XLS_STREAMS = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+_TAB_COLOR = re.compile(rb"<(?:\w+:)?tabColor\b([^>]*)>")
+_ATTR = re.compile(rb"([\w:]+)\s*=\s*\"([^\"]*)\"")
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+# A formula cell whose cached value is missing or empty.
+_UNCACHED = re.compile(
+    rb"<(?:\w+:)?c\b([^>]*?)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
+    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
+_REF = re.compile(rb"\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+
+
+class Unreadable(Exception):
+    """A file or sheet that cannot be read; carries a problem code.
+
+    Never leaves the reader: :mod:`needsassess.read` turns it into a
+    problem record.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Safety caps checked on the zip directory before anything is inflated.
+
+    Parameters
+    ----------
+    part_bytes : int
+        Largest uncompressed size of one part (a sheet, the shared strings).
+    total_bytes : int
+        Largest uncompressed size of all parts together.
+    ratio : float
+        Largest compression ratio of a part bigger than ``ratio_min_bytes``;
+        real sheets stay far below it, zip bombs far above.
+    ratio_min_bytes : int
+        Parts smaller than this are not ratio-checked.
+    head_bytes : int
+        How much of a sheet part is inflated to find its ``<sheetPr>``.
+    """
+
+    part_bytes: int = 50 * 2**20
+    total_bytes: int = 200 * 2**20
+    ratio: float = 250.0
+    ratio_min_bytes: int = 2**20
+    head_bytes: int = 8192
+
+
+@dataclass
+class SheetEntry:
+    """One tab as listed in the workbook."""
+
+    name: str
+    part: str = ""           # zip member holding the sheet ("" for .xls / .ods)
+    state: str = "visible"   # visible, hidden or veryHidden
+    colour: TabColour | None = None
+    kind: str = "worksheet"  # worksheet, chartsheet, dialogsheet, macrosheet
+
+
+def sniff(data: bytes) -> str:
+    """Kind of container from the magic bytes: empty, zip, cfb or other.
+
+    Examples
+    --------
+    >>> sniff(b""), sniff(b"PK\\x03\\x04rest"), sniff(b"name,id\\n")
+    ('empty', 'zip', 'other')
+    """
+    if not data:
+        return "empty"
+    if data.startswith(_ZIP_MAGIC):
+        return "zip"
+    if data.startswith(_CFB_MAGIC):
+        return "cfb"
+    return "other"
+
+
+@dataclass
+class Container:
+    """An opened workbook: its kind, tabs, theme and calamine handle."""
+
+    kind: str
+    book: Any
+    sheets: list[SheetEntry]
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    archive: zipfile.ZipFile | None = None
+    theme_part: str = ""
+    limits: Limits = field(default_factory=Limits)
+    _formulas: dict[str, frozenset[tuple[int, int]]] = field(default_factory=dict)
+
+    def palette(self, fallback: Sequence[str]) -> list[str]:
+        """Theme colours in Excel's index order (the fallback fills gaps)."""
+        return theme_palette(self._theme_slots, fallback)
+
+    @cached_property
+    def _theme_slots(self) -> dict[str, str]:
+        if self.archive is None or not self.theme_part:
+            return {}
+        try:
+            root = _parse(_read_part(self.archive, self.theme_part, self.limits.part_bytes))
+        except Unreadable:
+            return {}
+        slots: dict[str, str] = {}
+        for scheme in root.iter():
+            if _local(scheme.tag) != "clrScheme":
+                continue
+            for slot in scheme:
+                for colour in slot:
+                    value = colour.get("val") if _local(colour.tag) == "srgbClr" else colour.get("lastClr")
+                    if value and len(value) >= 6:
+                        slots[_local(slot.tag)] = value[-6:].upper()
+            break
+        return slots
+
+    def rows(self, sheet: SheetEntry) -> tuple[list[list[Any]], list[tuple[tuple[int, int], tuple[int, int]]]]:
+        """Cell values (row lists from A1) and merged ranges of one sheet.
+
+        Raises
+        ------
+        Unreadable
+            ``tab-unreadable`` when calamine cannot load the sheet.
+        """
+        try:
+            ws = self.book.get_sheet_by_name(sheet.name)
+            rows = ws.to_python(skip_empty_area=False)
+            merged = ws.merged_cell_ranges or []
+        except Exception as exc:  # calamine raises its own and builtin errors
+            raise Unreadable("tab-unreadable", f"tab {sheet.name!r} could not be read: {_why(exc)}") from exc
+        return rows, merged
+
+    def uncached_formulas(self, sheet: SheetEntry) -> frozenset[tuple[int, int]]:
+        """Cells (row, column from 0) of a sheet holding a formula with no saved value.
+
+        Looked up only when the reader finds an empty cell where a value was
+        expected, so the sheet XML is scanned at most once and only then.
+        """
+        if sheet.name in self._formulas:
+            return self._formulas[sheet.name]
+        found: set[tuple[int, int]] = set()
+        if self.archive is not None and sheet.part:
+            try:
+                xml = _read_part(self.archive, sheet.part, self.limits.part_bytes)
+            except Unreadable:
+                xml = b""
+            for match in _UNCACHED.finditer(xml):
+                ref = _REF.search(match.group(1))
+                if ref:
+                    found.add((int(ref.group(2)) - 1, _column_index(ref.group(1).decode())))
+        result = frozenset(found)
+        self._formulas[sheet.name] = result
+        return result
+
+    def close(self) -> None:
+        """Release the calamine workbook and the zip directory."""
+        try:
+            self.book.close()
+        except Exception:  # already closed, or a calamine state we cannot act on
+            pass
+        if self.archive is not None:
+            self.archive.close()
+
+
+def open_container(data: bytes, *, suffix: str = "", limits: Limits | None = None) -> Container:
+    """Open a workbook from its bytes after checking it is safe to.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole file.
+    suffix : str
+        The file name's ending (".xlsm"), used only to name the kind.
+    limits : Limits, optional
+        Size caps; the defaults suit real workbooks.
+
+    Raises
+    ------
+    Unreadable
+        With code ``file-empty``, ``file-not-workbook``, ``file-corrupt``,
+        ``file-encrypted``, ``file-too-large``, ``file-unsafe-xml`` or
+        ``file-unsupported``.
+    """
+    limits = limits or Limits()
+    magic = sniff(data)
+    if magic == "empty":
+        raise Unreadable("file-empty", "the file is empty (0 bytes)")
+    if magic == "zip":
+        return _open_zip(data, suffix.lower(), limits)
+    if magic == "cfb":
+        return _open_cfb(data)
+    raise Unreadable("file-not-workbook", f"the file is not an Excel workbook ({_describe_text(data)})")
+
+
+# ---------------------------------------------------------------- zip (xlsx, xlsm, ods)
+def _open_zip(data: bytes, suffix: str, limits: Limits) -> Container:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
+        raise Unreadable("file-corrupt", f"the workbook is damaged or truncated ({_why(exc)})") from exc
+    names = {info.filename for info in infos}
+    _check_sizes(infos, limits)
+    if "xl/workbook.bin" in names:
+        raise Unreadable("file-unsupported", "binary workbooks (.xlsb) cannot be read; save it as .xlsx")
+    if "xl/workbook.xml" not in names:
+        if "mimetype" in names and zf.read("mimetype").strip() == _ODS_MIMETYPE:
+            book = _calamine(data)
+            return Container("ods", book, _sheets_from_calamine(book), archive=zf, limits=limits)
+        what = "a Word document" if "word/document.xml" in names else (
+            "a PowerPoint file" if "ppt/presentation.xml" in names else "a zip archive")
+        raise Unreadable("file-not-workbook", f"the file is {what}, not an Excel workbook")
+    kind = "xlsm" if suffix in (".xlsm", ".xltm") or "xl/vbaProject.bin" in names else "xlsx"
+    sheets, theme_part = _workbook_sheets(zf, names, limits)
+    for sheet in sheets:
+        if sheet.part in names:
+            sheet.colour = _tab_colour(zf, data, sheet, limits)
+    book = _calamine(data)
+    return Container(kind, book, sheets, archive=zf, theme_part=theme_part, limits=limits)
+
+
+def _check_sizes(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
+    total = 0
+    for info in infos:
+        size = info.file_size
+        total += size
+        if size > limits.part_bytes:
+            raise Unreadable("file-too-large", f"part {info.filename} would expand to {_mb(size)}, "
+                             f"more than the {_mb(limits.part_bytes)} allowed per part")
+        if size >= limits.ratio_min_bytes and size > limits.ratio * max(info.compress_size, 1):
+            raise Unreadable("file-too-large", f"part {info.filename} would expand {size // max(info.compress_size, 1)}"
+                             f" times (to {_mb(size)}); refused as a possible zip bomb")
+    if total > limits.total_bytes:
+        raise Unreadable("file-too-large", f"the workbook would expand to {_mb(total)}, "
+                         f"more than the {_mb(limits.total_bytes)} allowed")
+
+
+def _workbook_sheets(zf: zipfile.ZipFile, names: set[str], limits: Limits) -> tuple[list[SheetEntry], str]:
+    root = _parse(_read_part(zf, "xl/workbook.xml", limits.part_bytes))
+    targets: dict[str, tuple[str, str]] = {}
+    if "xl/_rels/workbook.xml.rels" in names:
+        rels = _parse(_read_part(zf, "xl/_rels/workbook.xml.rels", limits.part_bytes))
+        for rel in rels:
+            target = rel.get("Target", "")
+            part = target.lstrip("/") if target.startswith("/") else _join("xl", target)
+            targets[rel.get("Id", "")] = (part, rel.get("Type", "").rsplit("/", 1)[-1])
+    theme_part = next((part for part, typ in targets.values() if typ == "theme"), "")
+    sheets: list[SheetEntry] = []
+    for element in root.iter():
+        if _local(element.tag) != "sheet":
+            continue
+        rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), "")
+        part, typ = targets.get(rid, ("", "worksheet"))
+        sheets.append(SheetEntry(name=element.get("name", ""), part=part,
+                                 state=element.get("state", "visible") or "visible", kind=typ))
+    return sheets, theme_part
+
+
+def _tab_colour(zf: zipfile.ZipFile, data: bytes, sheet: SheetEntry, limits: Limits) -> TabColour | None:
+    try:
+        head = _head(zf, data, sheet.part, limits.head_bytes)
+    except Exception as exc:  # zlib.error, BadZipFile, EOFError and friends
+        raise Unreadable("file-corrupt", f"the part holding tab {sheet.name!r} is damaged ({_why(exc)})") from exc
+    if b"<!" in head and _DTD.search(head):
+        raise Unreadable("file-unsafe-xml", f"tab {sheet.name!r} declares XML entities; refused for safety")
+    end = head.find(b"</sheetPr>")
+    if end < 0:
+        end = head.find(b"sheetData")
+    colour = _TAB_COLOR.search(head, 0, end if end >= 0 else len(head))
+    if not colour:
+        return None
+    attrs = {_local(k.decode()): v.decode() for k, v in _ATTR.findall(colour.group(1))}
+    return TabColour.from_attributes(attrs)
+
+
+def _head(zf: zipfile.ZipFile, data: bytes, name: str, limit: int) -> bytes:
+    """The first bytes of a part, inflated straight from the file's bytes.
+
+    ``<sheetPr>`` sits at the start of a sheet part, so a few kB of a
+    deflated part are inflated and the rest is never touched.
+    """
+    info = zf.getinfo(name)
+    start = info.header_offset
+    if data[start:start + 4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {name}")
+    name_len, extra_len = struct.unpack_from("<HH", data, start + 26)
+    begin = start + 30 + name_len + extra_len
+    raw = data[begin:begin + min(info.compress_size, limit)]
+    if info.compress_type == zipfile.ZIP_STORED:
+        return raw[:limit]
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        with zf.open(name) as fh:
+            return fh.read(limit)
+    return zlib.decompressobj(-15).decompress(raw, limit)
+
+
+# ---------------------------------------------------------------- compound files (xls, encrypted)
+def _open_cfb(data: bytes) -> Container:
+    if all(stream in data for stream in _ENCRYPTED_STREAMS):
+        raise Unreadable("file-encrypted", "the workbook is password-protected; "
+                         "ask the LEA for a copy saved without a password")
+    if not any(stream in data for stream in _XLS_STREAMS):
+        raise Unreadable("file-not-workbook", "the file is an Office document but not an Excel workbook")
+    book = _calamine(data)
+    notes = [("file-legacy-xls", "legacy .xls workbook: read without tab colours")]
+    return Container("xls", book, _sheets_from_calamine(book), notes=notes)
+
+
+def _sheets_from_calamine(book: Any) -> list[SheetEntry]:
+    states = {"Visible": "visible", "Hidden": "hidden", "VeryHidden": "veryHidden"}
+    out = []
+    for meta in book.sheets_metadata:
+        state = states.get(getattr(meta.visible, "name", ""), "visible")
+        kind = "worksheet" if getattr(meta.typ, "name", "WorkSheet") == "WorkSheet" else "chartsheet"
+        out.append(SheetEntry(name=meta.name, state=state, kind=kind))
+    return out
+
+
+def _calamine(data: bytes) -> Any:
+    try:
+        return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except calamine.PasswordError as exc:
+        raise Unreadable("file-encrypted", "the workbook is password-protected; "
+                         "ask the LEA for a copy saved without a password") from exc
+    except (calamine.ZipError, calamine.XmlError) as exc:
+        raise Unreadable("file-corrupt", f"the workbook is damaged and could not be opened ({_why(exc)})") from exc
+    except Exception as exc:  # CalamineError and the builtin errors it may pass through
+        raise Unreadable("file-corrupt", f"the workbook could not be opened ({_why(exc)})") from exc
+
+
+# ---------------------------------------------------------------- helpers
+def _read_part(zf: zipfile.ZipFile, name: str, cap: int) -> bytes:
+    try:
+        with zf.open(name) as fh:
+            data = fh.read(cap + 1)
+    except KeyError as exc:
+        raise Unreadable("file-corrupt", f"the workbook lacks its part {name}") from exc
+    except Exception as exc:  # zlib.error, BadZipFile (bad CRC), EOFError
+        raise Unreadable("file-corrupt", f"the workbook part {name} is damaged ({_why(exc)})") from exc
+    if len(data) > cap:
+        raise Unreadable("file-too-large", f"part {name} expands past {_mb(cap)}")
+    return data
+
+
+def _parse(xml: bytes) -> Any:
+    try:
+        return fromstring(xml)
+    except DefusedXmlException as exc:
+        raise Unreadable("file-unsafe-xml", "the workbook declares XML entities or a DTD; "
+                         "refused for safety") from exc
+    except ParseError as exc:
+        raise Unreadable("file-corrupt", f"the workbook's XML is damaged ({exc})") from exc
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+
+
+def _join(base: str, target: str) -> str:
+    parts = base.split("/")
+    for piece in target.split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece and piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:,.0f} MB" if n >= 2**20 else f"{n:,} bytes"
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__
+
+
+def _describe_text(data: bytes) -> str:
+    head = data[:512].lstrip()
+    if head[:5].lower() in (b"<html", b"<!doc"):
+        return "it is a web page"
+    if head.startswith(b"%PDF"):
+        return "it is a PDF"
+    if head.startswith(b"<?xml"):
+        return "it is an XML file"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "unknown binary content"
+    return "it is plain text" + (" or CSV" if b"," in head else "")

@@ -1,0 +1,348 @@
+"""The purple analysis tabs: open-ended questions and their answers.
+
+Questions are found by structure, never by address:
+
+* a text that is one of the template's questions (text or alias, ignoring a
+  number prefix such as "Q2.") or shares most of its words with one;
+* inside the questions section, a text whose first line ends with "?";
+* inside the questions section, a numbered prompt ("3. Describe ...", or a
+  prompt with its number in the cell to its left).
+
+The answer is the first non-empty cell (or merged box) right of the
+question in its row; failing that, the block of cells below it, down to
+the first blank row, the next question or the next section.  The capacity
+block and the indicator summary are located first and left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from .extract_capacity import content_words, extract_capacity
+from .extract_common import NUMBER_PREFIX, Context, norm_question, strip_number
+from .extract_indicators import extract_indicators
+from .sheets import Grid, Labels, Text, a1, overlap
+from .template import QuestionSpec, Template, normalize
+from .values import is_blank, text_value
+
+#: Longest answer Excel keeps in a cell; an answer this long was cut.
+EXCEL_CELL_LIMIT = 32767
+#: Word overlap (Dice, words of 4+ letters) for a text to count as a
+#: template question without ending in "?", and to name the template
+#: question a "?" text paraphrases.
+MATCH_OVERLAP = 0.6
+NAME_OVERLAP = 0.4
+MIN_SHARED = 3
+#: Answers longer than this carry content, whatever words they start with.
+PLACEHOLDER_MAX_CHARS = 60
+SECTION_MAX_WORDS = 8
+
+
+@dataclass
+class Analysis:
+    """What one analysis tab yielded."""
+
+    responses: list[tuple[Any, ...]] = field(default_factory=list)
+    ratings: list[tuple[Any, ...]] = field(default_factory=list)
+    n_questions: int = 0
+    has_capacity: bool = False
+
+
+@dataclass(frozen=True)
+class _Question:
+    row: int
+    col: int
+    text: str
+    strong: bool
+    spec: QuestionSpec | None
+    number: int | None
+
+
+@lru_cache(maxsize=8)
+def _sections(template: Template) -> Labels:
+    return Labels({"questions": template.questions_section, "summary": template.summary_section,
+                   "capacity": template.capacity_section})
+
+
+@lru_cache(maxsize=8)
+def _skip_labels(template: Template) -> frozenset[str]:
+    return frozenset(normalize(s) for s in template.answer_labels)
+
+
+@lru_cache(maxsize=8)
+def _placeholders(template: Template) -> frozenset[str]:
+    return frozenset(normalize(s) for s in template.placeholder_answers)
+
+
+@lru_cache(maxsize=8)
+def _area_words(template: Template) -> frozenset[str]:
+    return frozenset(w for area in template.areas.values() for text in (area.name, *area.aliases)
+                     for w in normalize(text).split())
+
+
+def question_words(text: str, template: Template) -> frozenset[str]:
+    """Content words of a question: 4+ letters, without its number and the area names."""
+    return content_words(strip_number(text)) - _area_words(template)
+
+
+@lru_cache(maxsize=32)
+def _question_index(template: Template, area: str) -> tuple[dict[str, QuestionSpec],
+                                                             list[tuple[frozenset[str], QuestionSpec]]]:
+    exact: dict[str, QuestionSpec] = {}
+    own = template.questions_for(area) if area else list(template.questions)
+    for spec in [*own, *template.questions]:  # the tab's own area wins a shared wording
+        for text in (spec.text, *spec.aliases):
+            exact.setdefault(norm_question(text), spec)
+    bags = [(question_words(text, template), spec) for spec in own for text in (spec.text, *spec.aliases)]
+    return exact, bags
+
+
+@lru_cache(maxsize=65536)
+def match_question(text: str, area: str, template: Template) -> tuple[QuestionSpec | None, float, int]:
+    """The template question a text is or most resembles.
+
+    Returns the question, the score (1.0 for an exact match, else the Dice
+    overlap of content words) and the number of content words shared.
+    """
+    exact, bags = _question_index(template, area)
+    spec = exact.get(norm_question(text))
+    if spec is not None:
+        return spec, 1.0, 99
+    words = question_words(text, template)
+    best, score, shared = None, 0.0, 0
+    for bag, candidate in bags:
+        s = overlap(words, bag)
+        if s > score:
+            best, score, shared = candidate, s, len(words & bag)
+    return best, score, shared
+
+
+def is_strong_question(text: str, area: str, template: Template) -> bool:
+    """True when ``text`` is a template question, or shares most of its words with one."""
+    _spec, score, shared = match_question(text, area, template)
+    return _strong(score, shared, text)
+
+
+def questions_area(grid: Grid, template: Template) -> str:
+    """The area whose template questions a tab asks most ("" when it asks none)."""
+    counts: dict[str, int] = {}
+    for t in grid.texts:
+        if t.norm:
+            spec, score, shared = match_question(t.text, "", template)
+            if spec is not None and _strong(score, shared, t.text):
+                counts[spec.area] = counts.get(spec.area, 0) + 1
+    return max(counts, key=lambda a: counts[a]) if counts else ""
+
+
+def _strong(score: float, shared: int, text: str) -> bool:
+    return score >= 1.0 or (score >= MATCH_OVERLAP and shared >= MIN_SHARED and "\n" not in text)
+
+
+def extract_analysis(grid: Grid, area: str, ctx: Context) -> Analysis:
+    """Answers and capacity ratings of one analysis tab (its indicator summary is only located)."""
+    template = ctx.template
+    result = Analysis()
+    section_rows = _section_rows(grid, template)
+    stops = frozenset(r for rows in section_rows.values() for r in rows)
+    result.ratings, block = extract_capacity(grid, area, ctx, stop_rows=stops)
+    result.has_capacity = block is not None
+    # the indicator summary is only located here; it is read when the data tab gave nothing
+    _, summary = extract_indicators(grid, area, ctx, stop_rows=stops, values=False)
+    excluded: set[int] = set()
+    for span in (block, summary):
+        if span is not None:
+            excluded.update(range(span.header_row, span.last_row + 1))
+    boundaries = sorted(stops | {b.header_row for b in (block, summary) if b is not None})
+    in_section = _question_rows(section_rows, boundaries, grid.nrows)
+    questions = _find_questions(grid, area, template, excluded | stops, in_section)
+    result.n_questions = len(questions)
+    if not questions:
+        ctx.problem("questions-missing", grid, None, f"no open-ended questions were found on {grid.name!r}")
+        return result
+    q_cells = {(q.row, q.col) for q in questions}
+    placeholders = _placeholders(template)
+    for number, (q, nxt) in enumerate(zip(questions, [*questions[1:], None]), start=1):
+        limit = min([b for b in boundaries if b > q.row] + ([nxt.row] if nxt and nxt.row > q.row else [])
+                    + [grid.nrows])
+        answer, cell = _answer(grid, q, limit, q_cells, template)
+        question = q.text
+        if not answer:
+            ctx.problem("answer-missing", grid, (q.row, q.col),
+                        f"cell {a1(q.row, q.col)} on {grid.name!r}: question {number} has no answer")
+            continue
+        if len(answer) >= EXCEL_CELL_LIMIT:
+            ctx.problem("answer-truncated", grid, cell,
+                        f"cell {a1(*cell)} on {grid.name!r}: the answer to question {number} fills the cell "
+                        f"({EXCEL_CELL_LIMIT:,} characters) and was probably cut")
+        placeholder = len(answer) <= PLACEHOLDER_MAX_CHARS and normalize(answer) in placeholders
+        result.responses.append((area, number, question, answer, grid.name, a1(*cell),
+                                 placeholder, q.spec.text if q.spec else ""))
+    return result
+
+
+def _section_rows(grid: Grid, template: Template) -> dict[str, list[int]]:
+    labels = _sections(template)
+    out: dict[str, list[int]] = {}
+    for t in grid.texts:
+        if t.norm and t.words <= SECTION_MAX_WORDS and not t.text.endswith("?"):
+            kind = labels.match(t.norm, how="prefix")
+            if kind is not None:
+                out.setdefault(kind, []).append(t.row)
+    return out
+
+
+def _question_rows(section_rows: dict[str, list[int]], boundaries: list[int], nrows: int) -> set[int] | None:
+    """Rows of the questions section(s), or None when the tab has no such title."""
+    starts = section_rows.get("questions")
+    if not starts:
+        return None
+    rows: set[int] = set()
+    for start in starts:
+        end = min([b for b in boundaries if b > start] + [nrows])
+        rows.update(range(start + 1, end))
+    return rows
+
+
+def _looks_like_question(t: Text) -> bool:
+    first = t.text.split("\n", 1)[0].rstrip()
+    return (first.endswith("?") or t.text.endswith("?")) and t.words >= 3
+
+
+def _number_of(grid: Grid, t: Text) -> int | None:
+    """The number of a numbered prompt: in the text itself or the cell to its left."""
+    m = NUMBER_PREFIX.match(t.text)
+    if m:
+        digits = "".join(ch for ch in m.group(0) if ch.isdigit())
+        if digits:
+            return int(digits)
+        letter = m.group(0).strip(" ().").lower()
+        return ord(letter) - 96 if len(letter) == 1 and letter.isalpha() else None
+    left = grid.value(t.row, t.col - 1) if t.col else ""
+    if isinstance(left, (int, float)) and not isinstance(left, bool) and left == int(left) and 0 < left < 50:
+        return int(left)
+    if isinstance(left, str):
+        m = NUMBER_PREFIX.match(left.strip() + " ")
+        if m and m.group(0).strip() == left.strip():
+            digits = "".join(ch for ch in left if ch.isdigit())
+            return int(digits) if digits else None
+    return None
+
+
+def _find_questions(grid: Grid, area: str, template: Template, excluded: set[int],
+                    in_section: set[int] | None) -> list[_Question]:
+    """Questions of a tab, in reading order.
+
+    Candidates come in three tiers: a template question word for word
+    (always a question), a text sharing most words with one, and a "?" text
+    or numbered prompt in the questions section.  Read top to bottom, a
+    candidate of the lower tiers that sits where the previous question's
+    answer is, is that answer ("The selected schools need the most support,
+    but much of the need is district-wide." answers the question it echoes).
+    """
+    skip = _skip_labels(template)
+    candidates: list[tuple[_Question, int]] = []
+    for t in grid.texts:
+        if not t.norm or t.row in excluded or t.norm in skip:
+            continue
+        spec, score, shared = match_question(t.text, area, template)
+        if _strong(score, shared, t.text):
+            candidates.append((_Question(t.row, t.col, t.text, True, spec, None), 0 if score >= 1.0 else 1))
+            continue
+        if in_section is not None and t.row not in in_section:
+            continue
+        number = _number_of(grid, t)
+        named = spec if score >= NAME_OVERLAP else None
+        prompt = number is not None and len(strip_number(t.text).split()) >= 3 and "\n" not in t.text
+        if _looks_like_question(t) or prompt:
+            candidates.append((_Question(t.row, t.col, t.text, False, named, number), 2))
+    if all(tier == 0 for _, tier in candidates):
+        return [q for q, _ in candidates]
+    certain = [q for q, tier in candidates if tier == 0]
+    certain_cells = {(q.row, q.col) for q in certain}
+    maybe = frozenset((q.row, q.col) for q, tier in candidates if tier)
+    accepted: list[_Question] = []
+    taken: set[tuple[int, int]] = set()
+    for q, tier in candidates:
+        if tier and ((q.row, q.col) in taken or grid.top_left(q.row, q.col) in taken):
+            continue
+        accepted.append(q)
+        limit = min([c.row for c in certain if c.row > q.row] + [grid.nrows])
+        taken.update(_answer_positions(grid, q, limit, certain_cells | {(q.row, q.col)}, template, maybe))
+    return accepted
+
+
+def _right_box(grid: Grid, q: _Question, q_cells: set[tuple[int, int]], template: Template
+               ) -> tuple[int, int] | None:
+    """The answer cell right of a question: a value or an (empty) merged box."""
+    skip = _skip_labels(template)
+    r2, c2 = grid.extent(q.row, q.col)
+    for r in range(q.row, r2 + 1):
+        for c in range(c2 + 1, grid.width):
+            pos = grid.top_left(r, c)
+            if pos in q_cells:
+                return None
+            if pos != (r, c) and pos[1] <= c2:
+                continue  # still inside the question's own merged area
+            t = grid.text_at.get(pos)
+            if t is not None and t.norm in skip:
+                continue
+            if not grid.blank(*pos) or pos in grid.merged:
+                return pos
+    return None
+
+
+def _answer_positions(grid: Grid, q: _Question, limit: int, q_cells: set[tuple[int, int]],
+                      template: Template, soft: frozenset[tuple[int, int]] = frozenset()
+                      ) -> list[tuple[int, int]]:
+    """Cells making up the answer of a question (the first one is its address).
+
+    ``q_cells`` (questions) end an answer below its question; ``soft`` cells
+    (texts that may be questions) end it only once it has begun, since the
+    first thing under a question is its answer whatever it looks like.
+    """
+    box = _right_box(grid, q, q_cells, template)
+    if box is not None:
+        return [box] if not grid.blank(*box) else []
+    skip = _skip_labels(template)
+    r2, _ = grid.extent(q.row, q.col)
+    out: list[tuple[int, int]] = []
+    for r in range(r2 + 1, limit):
+        row_cells = []
+        for c, v in grid.row_values(r):
+            pos = (r, c)
+            if pos in q_cells or (out and pos in soft):
+                return out
+            t = grid.text_at.get(pos)
+            if t is not None and (t.norm in skip or (out and _looks_like_question(t) and "\n" not in t.text)):
+                continue
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and not out and _is_number_label(grid, pos):
+                continue
+            row_cells.append(pos)
+        if row_cells:
+            out.extend(row_cells)
+        elif out and not _covered_by(grid, r, out):
+            break  # a blank row ends the answer
+    return out
+
+
+def _covered_by(grid: Grid, r: int, cells: list[tuple[int, int]]) -> bool:
+    """True when row ``r`` lies inside the merged box of one of ``cells``."""
+    return any(grid.extent(*c)[0] >= r for c in cells)
+
+
+def _is_number_label(grid: Grid, pos: tuple[int, int]) -> bool:
+    """A bare small number with text right of it: the number of a prompt."""
+    v = grid.value(*pos)
+    return v == int(v) and 0 < v < 50 and not grid.blank(pos[0], pos[1] + 1)
+
+
+def _answer(grid: Grid, q: _Question, limit: int, q_cells: set[tuple[int, int]], template: Template
+            ) -> tuple[str, tuple[int, int]]:
+    cells = _answer_positions(grid, q, limit, q_cells, template)
+    parts = [text_value(grid.value(*c)) for c in cells]
+    parts = [p for p in parts if p and not is_blank(p)]
+    if not parts:
+        return "", (q.row, q.col)
+    return "\n".join(parts), cells[0]

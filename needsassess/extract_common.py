@@ -1,0 +1,81 @@
+"""What every extractor shares: the per-file context and located problems."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from .problems import ProblemLog
+from .sheets import Grid, a1
+from .template import Template, normalize
+
+# Question numbering typed in front of a question or label: "1.", "Q2:",
+# "Question 3 -", "4)".
+NUMBER_PREFIX = re.compile(r"^\s*(?:q(?:uestion)?\s*)?\d{1,2}[a-z]?\s*[.):\-–—]\s*|^\s*q(?:uestion)?\s*\d{1,2}\s+"
+                           r"|^\s*\(?[a-h][.)]\s+", re.IGNORECASE)
+
+
+def strip_number(text: str) -> str:
+    """Drop a leading question number ("1.", "Q2.", "Question 3:") from text.
+
+    Examples
+    --------
+    >>> strip_number("Q2. What factors contribute?"), strip_number("Question 3: Why?")
+    ('What factors contribute?', 'Why?')
+    """
+    return NUMBER_PREFIX.sub("", text, count=1)
+
+
+@dataclass
+class Context:
+    """One workbook being read: its name, the template and the problem log.
+
+    ``formulas`` answers, for a sheet name, the cells holding a formula with
+    no saved value; it is called only when an expected value is missing.
+    """
+
+    file: str
+    template: Template
+    log: ProblemLog = field(default_factory=ProblemLog)
+    formulas: Callable[[str], frozenset[tuple[int, int]]] = lambda name: frozenset()
+
+    def problem(self, code: str, grid: Grid | str, cell: tuple[int, int] | str | None, message: str) -> None:
+        """Record a problem located on a sheet (and cell)."""
+        sheet = grid if isinstance(grid, str) else grid.name
+        if isinstance(cell, tuple):
+            cell = a1(*cell)
+        self.log.add(code, self.file, sheet=sheet, cell=cell or "", message=message)
+
+    def uncached(self, grid: Grid, cells: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Those of ``cells`` that hold a formula without a saved value."""
+        found = self.formulas(grid.name)
+        return [c for c in cells if c in found] if found else []
+
+    def report_uncached(self, grid: Grid, cells: Iterable[tuple[int, int]], what: str) -> bool:
+        """Report ``formula-no-value`` for the first uncached formula among cells."""
+        hits = self.uncached(grid, cells)
+        if not hits:
+            return False
+        where = at(grid, hits[0])
+        more = f" (and {len(hits) - 1} more cells)" if len(hits) > 1 else ""
+        self.problem("formula-no-value", grid, hits[0],
+                     f"{where}: {what} is a formula with no saved value{more}; "
+                     "open the workbook in Excel, let it recalculate and save it")
+        return True
+
+
+def at(grid: Grid, cell: tuple[int, int]) -> str:
+    """Location text used in messages: "cell D17 on 'Sheet name'"."""
+    return f"cell {a1(*cell)} on {grid.name!r}"
+
+
+def quoted(text: str, limit: int = 60) -> str:
+    """Text for a message, in double quotes, shortened."""
+    text = " ".join(str(text).split())
+    return '"' + (text if len(text) <= limit else text[: limit - 1] + "…") + '"'
+
+
+def norm_question(text: str) -> str:
+    """Normalized question text without its number."""
+    return normalize(strip_number(text))

@@ -1,0 +1,206 @@
+"""Indicator grids: the data tabs, and the summary at the top of analysis tabs.
+
+A header row holds an indicator column and at least one of the district,
+State or selected-schools columns; columns after the district column and
+before the State column are schools, named by their header cell.  One row
+per indicator follows, down to two blank rows or the next section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from .extract_capacity import content_words
+from .extract_common import Context, at, quoted
+from .sheets import Grid, Labels, a1, overlap
+from .template import IndicatorSpec, Template, normalize
+from .values import Percent, is_blank, parse_number, parse_percent, text_value, to_points
+
+HEADER_MAX_WORDS = 8
+_LEVEL_KEYS = ("district", "selected", "state")
+
+
+@dataclass
+class IndicatorGrid:
+    header_row: int
+    last_row: int
+    indicator_col: int
+    levels: list[tuple[int, str, str]]  # (column, level, school name)
+
+
+@lru_cache(maxsize=8)
+def _columns(template: Template) -> Labels:
+    return Labels(template.data_columns)
+
+
+@lru_cache(maxsize=32)
+def _indicator_index(template: Template, area: str) -> tuple[Labels, dict[str, IndicatorSpec],
+                                                              list[tuple[frozenset[str], IndicatorSpec]]]:
+    specs = template.indicators_for(area) if area else list(template.indicators)
+    by_key = {s.key: s for s in specs}
+    labels = Labels({s.key: (s.label, *s.aliases) for s in specs}, min_words=2)
+    bags = [(content_words(text), s) for s in specs for text in (s.label, *s.aliases)]
+    return labels, by_key, bags
+
+
+@lru_cache(maxsize=16384)
+def match_indicator(text: str, area: str, template: Template, *, min_overlap: float = 0.6) -> IndicatorSpec | None:
+    """The template indicator a row label names, within the area first."""
+    norm = normalize(text)
+    for scope in ((area, "") if area else ("",)):
+        labels, by_key, bags = _indicator_index(template, scope)
+        key = labels.match(norm, how="prefix")
+        if key is not None:
+            return by_key[key]
+    labels, by_key, bags = _indicator_index(template, area)
+    words = content_words(text)
+    best, score = None, 0.0
+    for bag, spec in bags:
+        s = overlap(words, bag)
+        if s > score:
+            best, score = spec, s
+    return best if score >= min_overlap else None
+
+
+def find_grid(grid: Grid, template: Template) -> IndicatorGrid | None:
+    """The first indicator header row of a sheet, with its level columns."""
+    labels = _columns(template)
+    rows: dict[int, dict[str, int]] = {}
+    for t in grid.texts:
+        if t.norm and t.words <= HEADER_MAX_WORDS:
+            key = labels.match(t.norm, how="prefix")
+            if key is not None:
+                rows.setdefault(t.row, {}).setdefault(key, t.col)
+    for r in sorted(rows):
+        cols = rows[r]
+        if "indicator" not in cols or not any(k in cols for k in _LEVEL_KEYS):
+            continue
+        return IndicatorGrid(r, r, cols["indicator"], _levels(grid, r, cols))
+    return None
+
+
+def _levels(grid: Grid, r: int, cols: dict[str, int]) -> list[tuple[int, str, str]]:
+    named = set(cols.values())
+    levels = []
+    district = cols.get("district")
+    state = cols.get("state")
+    if district is not None:
+        levels.append((district, "district", ""))
+        end = state if state is not None and state > district else grid.ncols
+        for c, v in grid.row_values(r):
+            if district < c < end and c not in named:
+                levels.append((c, "school", text_value(v)))
+    if "selected" in cols:
+        levels.append((cols["selected"], "school", text_value(grid.value(r, cols["selected"]))))
+    if state is not None:
+        levels.append((state, "state", ""))
+    return sorted(levels)
+
+
+def extract_indicators(grid: Grid, area: str, ctx: Context, *, check_formulas: bool = False,
+                       stop_rows: frozenset[int] = frozenset(), values: bool = True
+                       ) -> tuple[list[tuple[Any, ...]], IndicatorGrid | None]:
+    """Indicator values of one grid.
+
+    Parameters
+    ----------
+    grid : Grid
+    area : str
+        The area of the tab ("" when unknown: indicators of every area match).
+    ctx : Context
+    check_formulas : bool
+        Report rows whose values are formulas without saved values (used for
+        the analysis-tab summary, which is made of formulas).
+    stop_rows : frozenset of int
+        Rows (section titles) where the grid ends at the latest.  It also
+        ends at two blank rows, or at a blank row followed by a label that
+        is no template indicator.
+    values : bool
+        False only locates the grid (its extent), reading no values.
+
+    Returns
+    -------
+    rows : list of tuples
+        ``(area, indicator, level, school, value, raw, sheet, cell,
+        indicator_key, direction, unit)``.
+    block : IndicatorGrid or None
+    """
+    template = ctx.template
+    block = find_grid(grid, template)
+    if block is None:
+        return [], None
+    out: list[tuple[Any, ...]] = []
+    empty_cells: list[tuple[int, int]] = []
+    blank_run = 0
+    for r in range(block.header_row + 1, grid.nrows):
+        if r in stop_rows:
+            break
+        label = text_value(grid.value(r, block.indicator_col))
+        if not label:
+            blank_run = blank_run + 1 if grid.row_blank(r) else 0
+            if blank_run >= 2:
+                break
+            continue
+        spec = match_indicator(label, area, template)
+        if blank_run and spec is None:
+            break
+        blank_run = 0
+        block.last_row = r
+        if not values:
+            continue
+        cells = [(c, level, school, grid.value(r, c)) for c, level, school in block.levels]
+        filled = [x for x in cells if not is_blank(x[3])]
+        if not filled:
+            empty_cells.extend((r, c) for c, *_ in cells)
+            continue
+        if spec is None:
+            ctx.problem("indicator-unknown", grid, (r, block.indicator_col),
+                        f"{at(grid, (r, block.indicator_col))}: indicator {quoted(label)} is not in the template; "
+                        "kept under its own label")
+        out.extend(_row_values(grid, r, label, spec, area, filled, ctx))
+    if check_formulas and empty_cells:
+        ctx.report_uncached(grid, empty_cells, "an indicator value")
+    return out, block
+
+
+def grid_area(grid: Grid, template: Template) -> str:
+    """The area most of a grid's indicator rows belong to ("" when none match)."""
+    block = find_grid(grid, template)
+    if block is None:
+        return ""
+    counts: dict[str, int] = {}
+    for r in range(block.header_row + 1, min(grid.nrows, block.header_row + 60)):
+        label = text_value(grid.value(r, block.indicator_col))
+        spec = match_indicator(label, "", template) if label else None
+        if spec is not None:
+            counts[spec.area] = counts.get(spec.area, 0) + 1
+    return max(counts, key=lambda a: counts[a]) if counts else ""
+
+
+def _row_values(grid: Grid, r: int, label: str, spec: IndicatorSpec | None, area: str,
+                filled: list[tuple[int, str, str, Any]], ctx: Context) -> list[tuple[Any, ...]]:
+    template = ctx.template
+    unit = spec.unit if spec else ""
+    parsed = []
+    percents: list[Percent | None] = []
+    for c, level, school, value in filled:
+        if unit in ("percent", ""):
+            p, pct = parse_percent(value, template)
+        else:
+            p, pct = parse_number(value, template), None
+        if p.status == "invalid":
+            ctx.problem("number-invalid", grid, (r, c),
+                        f"{at(grid, (r, c))}: {label} {quoted(p.raw)} is not a number")
+        parsed.append(p)
+        percents.append(pct)
+    if unit == "percent":
+        values = to_points(percents)
+    else:
+        values = [p.value if p.ok else None for p in parsed]
+    name = spec.key if spec else label
+    key, direction = (spec.key, spec.direction) if spec else ("", "")
+    return [(area or (spec.area if spec else ""), name, level, school, value, p.raw, grid.name, a1(r, c),
+             key, direction, unit)
+            for (c, level, school, _), p, value in zip(filled, parsed, values)]
