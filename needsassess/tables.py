@@ -60,15 +60,24 @@ def frame(name: str, rows: Iterable[Mapping[str, object]] | Iterable[Sequence[ob
 SCORE_TABLES: dict[str, list[str]] = {
     # one row per topic, best rank first
     "topics": ["topic", "area", "n_leas", "prevalence", "prevalence_low", "prevalence_high",
-               "severity", "score", "rank", "label"],
+               "severity", "score", "rank", "label",
+               # one column per ranking method, its rank, and the agreement flags
+               "prevalence_x_severity", "borda", "borich", "requests",
+               "rank_prevalence_x_severity", "rank_borda", "rank_borich", "rank_requests",
+               "top_methods", "consensus", "n_rated", "mean_rating"],
     # one row per LEA and topic with any signal
-    "lea_topics": ["file", "lea_id", "topic", "area", "gap", "lea_name"],
-    # one row per topic in the plan
-    "tta_plan": ["topic", "area", "delivery", "level", "modes", "n_leas", "leas", "label", "reason"],
+    "lea_topics": ["file", "lea_id", "topic", "area", "gap", "lea_name",
+                   # one column per signal, then the evidence
+                   "priority", "capacity", "request", "indicator", "spending", "rating", "need", "terms"],
+    # one row per topic in the plan (a second, individual row for LEAs far above the rest)
+    "tta_plan": ["topic", "area", "delivery", "level", "modes", "n_leas", "leas", "label", "reason",
+                 "rank", "complexity", "mean_rating", "lea_ids"],
     # one row per cohort (LEAs with similar need profiles)
-    "cohorts": ["cohort", "n_leas", "leas", "topics", "similarity"],
+    "cohorts": ["cohort", "n_leas", "leas", "topics", "similarity", "min_similarity", "lea_ids"],
     # one row per sentence asking for T/TA
-    "tta_requests": ["file", "lea_id", "area", "topic", "sentence", "sheet", "cell", "lea_name", "terms"],
+    "tta_requests": ["file", "lea_id", "area", "topic", "sentence", "sheet", "cell", "lea_name", "terms",
+                     "topics", "cue"],
     # one row per LEA and spending check
-    "spending": ["file", "lea_id", "check", "value", "threshold", "passed", "message", "lea_name"],
+    "spending": ["file", "lea_id", "check", "value", "threshold", "passed", "message", "lea_name",
+                 "topic", "basis"],
 }
