@@ -86,7 +86,7 @@ def _inspect(args: argparse.Namespace) -> int:
 
 def _score(args: argparse.Namespace) -> int:
     from .read import read_folder
-    from .score import score
+    from .scoring import score
 
     assessment = read_folder(args.folder, recursive=args.recursive, template=args.template,
                              progress=_progress(args))

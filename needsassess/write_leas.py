@@ -1,0 +1,182 @@
+"""The LEA-by-LEA sheets of the summary: the LEA x topic matrix and the LEA profiles.
+
+The profiles are drawn first: every LEA name on the other sheets links to
+the LEA's block, so the blocks' rows must be known before those links are
+written.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping
+
+import pandas as pd
+
+from . import figures
+from .figures import sheet_spec
+from .write import anchor
+from .write_sheets import (TABLE_TOP, Column, Context, plan_columns, print_setup, sort_frame, table_id,
+                           title_block, write_rows)
+
+if TYPE_CHECKING:
+    from xlsxwriter.worksheet import Worksheet
+
+#: A profile section: its spec, the columns shown, and its rows by file.
+Section = tuple[Mapping[str, Any], list[str], dict[str, list[tuple]]]
+
+# ---------------------------------------------------------------- LEA x topic
+def draw_matrix(ctx: Context) -> None:
+    """LEAs down, topics across (by rank), the gap in each cell, with a colour scale."""
+    ws, spec, conf = ctx.sheets["matrix"], sheet_spec(ctx.layout, "matrix"), ctx.layout["matrix"]
+    cells = ctx.cells
+    leas = ctx.tables.get("leas", pd.DataFrame(columns=["file"]))
+    matrix = figures.lea_topic_matrix(ctx.tables.get("lea_topics", pd.DataFrame()),
+                                      ctx.tables.get("topics", pd.DataFrame()), leas, value=conf.get("value", "gap"))
+    labels = figures.topic_labels(ctx.tables.get("topics", pd.DataFrame()))
+    lead = [plan_columns(pd.DataFrame(columns=[c]), {}, ctx.layout)[0]
+            for c in conf.get("lea_columns", ["lea_name", "lea_id"])]
+    topic_cols = [Column(t, labels.get(t, t), "score", float(conf.get("topic_width", 12))) for t in matrix.columns]
+    columns = _unique_labels(lead + topic_cols)
+    title_block(ctx, ws, spec.get("title", "LEA x topic"), spec.get("description", ""),
+                sum(c.width for c in columns[:8]), min(len(columns), 8))
+    top = TABLE_TOP
+    ids = dict(zip(leas["file"].astype(object).map(str), leas["lea_id"].tolist())) if "lea_id" in leas else {}
+    rows = pd.DataFrame({"file": list(matrix.index), "lea_name": [ctx.names.get(f, f) for f in matrix.index],
+                         "lea_id": [ids.get(f) for f in matrix.index]})
+    for i, c in enumerate(columns):
+        cells.set_column(ws, i, c.width, c.kind if c.kind != "lea" else "text")
+    write_rows(ctx, ws, top + 1, rows, columns[:len(lead)])
+    values = matrix.to_numpy()
+    score_fmt = cells.fmt("score")
+    base = len(lead)
+    for r, row in enumerate(values, start=top + 1):
+        for c, v in enumerate(row, start=base):
+            if v == v:  # not NaN
+                ws.write_number(r, c, float(v), score_fmt)
+    last_row = top + max(len(rows), 1)
+    ws.add_table(top, 0, last_row, len(columns) - 1, {
+        "name": table_id("lea_topic"), "style": conf.get("table_style", "Table Style Light 1"),
+        "columns": [{"header": c.label, "header_format": cells.fmt("matrix_header")} for c in columns],
+    })
+    ws.set_row(top, float(conf.get("header_height", 90)))
+    if topic_cols and len(rows):
+        colours = conf.get("colours", ["#FFFFFF", "#F8CBAD", "#C00000"])
+        ws.conditional_format(top + 1, base, last_row, len(columns) - 1, {
+            "type": "3_color_scale", "min_color": colours[0], "mid_color": colours[1], "max_color": colours[2]})
+    ws.freeze_panes(top + 1, base)
+    ws.ignore_errors({"number_stored_as_text": "A1:XFD1048576"})
+    print_setup(ws, repeat_row=top)
+
+
+def _unique_labels(columns: list[Column]) -> list[Column]:
+    seen: set[str] = set()
+    out = []
+    for c in columns:
+        label, n = c.label, 2
+        while label.casefold() in seen:
+            label, n = f"{c.label} ({n})", n + 1
+        seen.add(label.casefold())
+        out.append(Column(c.name, label, c.kind, c.width))
+    return out
+
+
+# ---------------------------------------------------------------- LEA profiles
+def draw_profiles(ctx: Context) -> None:
+    """One block per LEA; records where each starts in ``ctx.anchors``."""
+    ws, spec, conf = ctx.sheets["profiles"], sheet_spec(ctx.layout, "profiles"), ctx.layout["profiles"]
+    cells = ctx.cells
+    sheet = ctx.sheet_names["profiles"]
+    widths = conf.get("widths", [22, 40, 60, 16, 14, 12])
+    for i, w in enumerate(widths):
+        cells.set_column(ws, i, w, "wrap" if i in (1, 2) else "text")
+    ncols = len(widths)
+    title_block(ctx, ws, spec.get("title", sheet), spec.get("description", ""), sum(widths), ncols)
+    leas = ctx.tables.get("leas", pd.DataFrame(columns=["file"]))
+    order = figures.lea_order(leas)
+    declared = ctx.layout["columns"]
+    identity = [(c, label) for c, label in conf.get("identity", []) if c in leas]
+    info = figures.group_rows(leas, [c for c, _ in identity])
+    sections: list[Section] = []
+    for sec in conf.get("sections", []):
+        frame = ctx.tables.get(sec["table"])
+        if frame is None:
+            continue
+        if sec.get("sort"):
+            frame = sort_frame(frame, [sec["sort"]], {}, ascending=not sec.get("descending", False))
+        cols = list(sec["columns"])
+        sections.append((sec, cols, figures.group_rows(frame, cols)))
+
+    index_top = TABLE_TOP
+    cells.text(ws, index_top, 0, conf.get("index_heading", "LEAs"), "heading")
+    first_block = index_top + 1 + len(order) + 1
+    # Lay out the blocks first so the index can link to them.
+    row = first_block
+    starts: dict[str, int] = {}
+    for f in order:
+        starts[f] = row
+        row += _block_height(identity, info.get(f), sections, f)
+    ctx.anchors.update({f: anchor(sheet, r) for f, r in starts.items()})
+    back = anchor(sheet, index_top)
+    for i, f in enumerate(order, start=index_top + 1):
+        cells.link(ws, i, 0, ctx.names[f], ctx.anchors[f])
+    for f in order:
+        _draw_block(ctx, ws, starts[f], f, identity, info.get(f), sections, declared, ncols, back)
+    cells.fit_rows(ws, skip=(0, 1))
+    ws.hide_gridlines(2)
+    print_setup(ws, landscape=False)
+
+
+#: How identity values show in a profile block (left-aligned under their label).
+_PROFILE_KINDS = {"money": "money_left", "date": "date", "int": "int_left"}
+
+
+def _block_height(identity: list[tuple[str, str]], info: list[tuple] | None, sections: list[Section],
+                  file: str) -> int:
+    n = 1 + (len(identity) if info else 0)
+    for sec, _, groups in sections:
+        rows = len(groups.get(file, []))
+        limit = int(sec.get("limit", 10))
+        n += 2 + max(1, min(rows, limit)) + (1 if rows > limit else 0)
+    return n + 1
+
+
+def _draw_block(ctx: Context, ws: Worksheet, top: int, file: str, identity: list[tuple[str, str]],
+                info: list[tuple] | None, sections: list[Section], declared: Mapping[str, Any], ncols: int,
+                back: str) -> None:
+    cells = ctx.cells
+    title = cells.fmt("block_title")
+    for c in range(ncols):
+        ws.write_blank(top, c, None, title)
+    cells.text(ws, top, 0, ctx.names[file], "block_title")
+    cells.link(ws, top, ncols - 1, ctx.layout["profiles"].get("back", "Back"), back, "block_title")
+    r = top + 1
+    if info:
+        values = info[0]
+        for (col, label), v in zip(identity, values):
+            cells.text(ws, r, 0, label, "label")
+            cells.value(ws, r, 1, v, _PROFILE_KINDS.get(declared.get(col, {}).get("kind", "text"), "wrap"))
+            r += 1
+    conf = ctx.layout["profiles"]
+    for sec, cols, groups in sections:
+        cells.text(ws, r, 0, sec["heading"], "block_heading")
+        r += 1
+        for c, name in enumerate(cols):
+            if name:
+                cells.text(ws, r, c, declared.get(name, {}).get("label", name), "block_header")
+        r += 1
+        rows = groups.get(file, [])
+        limit = int(sec.get("limit", 10))
+        if not rows:
+            cells.text(ws, r, 0, conf.get("none", "none"), "subtitle")
+            r += 1
+        for values in rows[:limit]:
+            for c, (name, v) in enumerate(zip(cols, values)):
+                if name:
+                    kind = declared.get(name, {}).get("kind", "text")
+                    cells.value(ws, r, c, v, "wrap" if kind in ("text", "lea", "id") else kind)
+            r += 1
+        if len(rows) > limit:
+            target = sec.get("sheet")
+            text = conf.get("more", "... and {n} more").format(
+                n=len(rows) - limit, sheet=ctx.sheet_names.get(target, target or ""))
+            cells.link(ws, r, 0, text, anchor(ctx.sheet_names[target], 0) if target in ctx.sheet_names else None)
+            r += 1

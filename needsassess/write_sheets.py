@@ -1,0 +1,422 @@
+"""The sheets of the statewide summary workbook.
+
+:func:`draw` adds every sheet in the order ``data/summary.toml`` declares
+and fills it.  Table sheets are generic: they show every column of their
+table (the declared ones first, the rest after), with header labels, widths
+and number formats chosen by column name (else by the values), as an Excel
+table with filters, frozen headers and print setup.  The About and Overview
+sheets are drawn by :mod:`needsassess.write_overview`, the LEA x topic matrix
+and the LEA profiles by :mod:`needsassess.write_leas`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+import pandas as pd
+
+from . import figures
+from .figures import Layout, is_blank, sheet_spec
+from .write import CHARS_PER_WIDTH, FORMULA_TRIGGERS, Cells
+
+if TYPE_CHECKING:
+    from xlsxwriter.workbook import Workbook
+    from xlsxwriter.worksheet import Worksheet
+
+#: Row of a table sheet's header (title and description above it).
+TABLE_TOP = 3
+
+
+@dataclass
+class Context:
+    """What every sheet drawer needs: the workbook, the layout, the prepared tables."""
+
+    workbook: Workbook
+    cells: Cells
+    layout: Layout
+    summary: Any
+    tables: dict[str, pd.DataFrame]
+    names: dict[str, str]
+    areas: dict[str, str]
+    sheets: dict[str, Worksheet] = field(default_factory=dict)
+    sheet_names: dict[str, str] = field(default_factory=dict)
+    anchors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table sheet: the table column, its header, format kind and width."""
+
+    name: str
+    label: str
+    kind: str
+    width: float
+
+
+def draw(workbook: Workbook, cells: Cells, summary: Any, layout: Layout) -> None:
+    """Add and fill every sheet of the summary."""
+    from . import write_leas, write_overview
+
+    ctx = prepare(workbook, cells, summary, layout)
+    answers = answer_groups(ctx)
+    for spec in layout["sheets"]:
+        key = spec["key"]
+        if key == "answers":
+            for area, (name, _, _) in answers.items():
+                _add_sheet(ctx, f"answers:{area}", name)
+        else:
+            _add_sheet(ctx, key, spec["name"])
+    write_leas.draw_profiles(ctx)  # first: the links on every other sheet point into it
+    for spec in layout["sheets"]:
+        key = spec["key"]
+        if key == "about":
+            write_overview.draw_about(ctx)
+        elif key == "overview":
+            write_overview.draw_overview(ctx)
+        elif key == "matrix":
+            write_leas.draw_matrix(ctx)
+        elif key == "answers":
+            for area, (_, area_name, frame) in answers.items():
+                draw_table(ctx, ctx.sheets[f"answers:{area}"], _area_spec(spec, area, area_name), frame,
+                           table_name=f"answers_{area}")
+        elif key in ctx.tables and key != "profiles":
+            draw_table(ctx, ctx.sheets[key], spec, ctx.tables[key], table_name=key)
+
+
+def _add_sheet(ctx: Context, key: str, name: str) -> None:
+    ws = ctx.workbook.add_worksheet(name)
+    ctx.sheets[key] = ws
+    ctx.sheet_names[key] = name
+
+
+def prepare(workbook: Workbook, cells: Cells, summary: Any, layout: Layout) -> Context:
+    """Gather the tables, with every LEA-level table carrying the LEA's display name."""
+    template = getattr(summary, "template", None)
+    if template is None:
+        from .template import load_template
+
+        template = load_template()
+    # Only the tables some sheet shows (the indicator values, for one, are not).
+    used = {s.get("table") for s in layout["sheets"]} | {"leas", "topics", "lea_topics", "files", "problems"}
+    used |= {sec.get("table") for sec in layout["profiles"].get("sections", [])}
+    tables = {k: v for k, v in dict(summary.tables).items() if isinstance(v, pd.DataFrame) and k in used}
+    leas = tables.get("leas", pd.DataFrame(columns=["file", "lea_name", "lea_id"]))
+    names = figures.lea_names(leas)
+    for key, frame in tables.items():
+        if key != "leas" and "file" in frame:
+            tables[key] = figures.with_lea_names(frame, names)
+    labels = figures.topic_labels(tables.get("topics", pd.DataFrame()))
+    for key in ("lea_topics", "tta_requests"):
+        frame = tables.get(key)
+        if frame is not None and "topic" in frame and "label" not in frame:
+            tables[key] = frame.assign(label=[labels.get(str(t), None if is_blank(t) else str(t))
+                                              for t in frame["topic"].tolist()])
+    if "ratings" in tables:
+        tables["lea_area_ratings"] = figures.lea_area_ratings(tables["ratings"])
+    shown = layout.get("display", {}).get("area", {})
+    if shown:  # e.g. the scorer's "*" for a topic of every area
+        for key, frame in tables.items():
+            if "area" in frame and frame["area"].isin(list(shown)).any():
+                tables[key] = frame.assign(area=frame["area"].astype(object).replace(dict(shown)))
+    areas = {k: a.name for k, a in template.areas.items()}
+    return Context(workbook, cells, layout, summary, tables, names, areas)
+
+
+# ---------------------------------------------------------------- columns
+def plan_columns(frame: pd.DataFrame, spec: Mapping[str, Any], layout: Layout) -> list[Column]:
+    """The columns a table sheet shows, in order, with label, kind and width."""
+    first = [c for c in spec.get("first", []) if c in frame]
+    omit = set(spec.get("omit", []))
+    names = first + [c for c in frame.columns if c not in set(first) and c not in omit and not str(c).startswith("_")]
+    declared = layout["columns"]
+    out: list[Column] = []
+    seen: set[str] = set()
+    for name in names:
+        col = declared.get(name)
+        if col is not None:
+            kind, label, width = col["kind"], col["label"], float(col["width"])
+        else:
+            kind, width = _infer_kind(frame[name])
+            label = str(name).replace("_", " ").strip().capitalize() or "Column"
+        if kind == "share" and _exceeds_one(frame[name]):
+            kind = "share_100"
+        base, n = label, 2
+        while label.casefold() in seen:  # Excel table headers must be unique
+            label, n = f"{base} ({n})", n + 1
+        seen.add(label.casefold())
+        out.append(Column(str(name), label, kind, width))
+    return out
+
+
+def _infer_kind(series: pd.Series) -> tuple[str, float]:
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "flag", 9
+    if pd.api.types.is_integer_dtype(dtype):
+        return "int", 9
+    if pd.api.types.is_float_dtype(dtype):
+        return "number", 10
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "date", 12
+    longest = max((len(str(v)) for v in series.head(200).tolist() if not is_blank(v)), default=8)
+    if str(series.name).endswith("_id"):
+        return "id", min(max(longest + 2, 8), 20)
+    if longest > 50:
+        return "wrap", 50
+    return "text", min(max(longest + 2, 8), 30)
+
+
+def _exceeds_one(series: pd.Series) -> bool:
+    values = pd.to_numeric(series, errors="coerce")
+    return bool((values > 1.0).any())
+
+
+# ---------------------------------------------------------------- sorting
+def sort_frame(frame: pd.DataFrame, keys: Sequence[str], orders: Mapping[str, Sequence[str]],
+               *, ascending: bool = True) -> pd.DataFrame:
+    """``frame`` sorted by ``keys`` (stable): numbers as numbers, text case ignored, blanks last."""
+    keys = [k for k in keys if k in frame]
+    if not keys or frame.empty:
+        return frame
+
+    def key(s: pd.Series) -> pd.Series:
+        if s.name in orders:
+            rank = {v: i for i, v in enumerate(orders[s.name])}
+            return s.astype(object).map(lambda v: rank.get(v, len(rank)))
+        num = pd.to_numeric(s, errors="coerce")
+        if num.notna().sum() == s.notna().sum():
+            return num
+        text = s.astype("string").str.strip().str.casefold()
+        return text.mask(text.isna() | (text == ""), "\uffff").astype(object)
+
+    return frame.sort_values(keys, key=key, kind="stable", na_position="last", ascending=ascending)
+
+
+def blank_repeats(frame: pd.DataFrame, pairs: Mapping[str, str]) -> pd.DataFrame:
+    """``frame`` with a column emptied on rows where it says what another column says.
+
+    ``pairs`` maps the column to empty to the column it repeats; values are
+    the same when their text matches (case and spaces ignored) or they are
+    the same number ("2" and 2.0).
+    """
+    changed = {}
+    for col, other in pairs.items():
+        if col not in frame or other not in frame or frame.empty:
+            continue
+        a, b = frame[col].astype(object), frame[other].astype(object)
+        same = (a.map(_folded) == b.map(_folded)) & a.notna()
+        num_a, num_b = pd.to_numeric(a, errors="coerce"), pd.to_numeric(b, errors="coerce")
+        same |= num_a.notna() & (num_a == num_b)
+        if same.any():
+            changed[col] = a.where(~same, None)
+    return frame.assign(**changed) if changed else frame
+
+
+def combine_columns(frame: pd.DataFrame, rules: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """``frame`` with columns shown as one (``[[combine]]`` of the layout), the parts dropped.
+
+    The first rule whose columns are all in the frame applies for each
+    name; a part that is empty leaves the other part alone.
+    """
+    done: set[str] = set()
+    for rule in rules:
+        name, parts = rule["name"], list(rule["columns"])
+        if name in done or name in frame or not set(parts) <= set(frame.columns):
+            continue
+        done.add(name)
+        template = rule["format"]
+        columns = [frame[p].tolist() for p in parts]
+        joined = []
+        for values in zip(*columns):
+            present = [not is_blank(v) for v in values]
+            if all(present):
+                joined.append(template.format(**{p: _plain(v) for p, v in zip(parts, values)}))
+            else:
+                joined.append(", ".join(_plain(v) for v, ok in zip(values, present) if ok) or None)
+        frame = frame.drop(columns=parts).assign(**{name: pd.Series(joined, index=frame.index, dtype=object)})
+    return frame
+
+
+def _plain(value: object) -> str:
+    """A cell reference part as text: 12.0 reads 12."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _folded(value: object) -> object:
+    return None if is_blank(value) else " ".join(str(value).split()).casefold()
+
+
+# ---------------------------------------------------------------- sheets
+def title_block(ctx: Context, ws: Worksheet, title: str, description: str, width_chars: float,
+                ncols: int) -> None:
+    """Title in row 1 and a wrapped description under it, across the first columns."""
+    cells = ctx.cells
+    ws.set_row(0, 24)
+    cells.text(ws, 0, 0, title, "title")
+    last = max(ncols - 1, 0)
+    if last:
+        ws.merge_range(1, 0, 1, last, "", cells.fmt("subtitle"))
+    cells.text(ws, 1, 0, description, "subtitle")
+    lines = max(1, math.ceil(len(description) * 1.1 / max(width_chars, 20)))
+    ws.set_row(1, 14 * lines + 4)
+
+
+def print_setup(ws: Worksheet, *, repeat_row: int | None = None, landscape: bool = True) -> None:
+    """Landscape, fit to the page width, header row on every page, page numbers."""
+    if landscape:
+        ws.set_landscape()
+    ws.set_paper(1)  # US Letter
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_footer("&L&8&A&R&8Page &P of &N")
+    if repeat_row is not None:
+        ws.repeat_rows(repeat_row)
+
+
+def draw_table(ctx: Context, ws: Worksheet, spec: Mapping[str, Any], frame: pd.DataFrame,
+               *, table_name: str) -> None:
+    """One table sheet: title, description, and the whole table as an Excel table."""
+    frame = sort_frame(frame, spec.get("sort", []), ctx.layout.get("sort_orders", {}))
+    frame = blank_repeats(frame, ctx.layout.get("blank_if_same", {}))
+    frame = combine_columns(frame, ctx.layout.get("combine", []))
+    columns = plan_columns(frame, spec, ctx.layout)
+    if not columns:
+        columns = [Column("_empty", "(no columns)", "text", 20)]
+    shown = [c for c in columns[:8]]
+    title_block(ctx, ws, spec.get("title", ws.get_name()), spec.get("description", ""),
+                sum(c.width for c in shown), len(shown))
+    top = TABLE_TOP
+    n = len(frame)
+    for i, c in enumerate(columns):
+        ctx.cells.set_column(ws, i, c.width, c.kind if c.kind != "lea" else "text")
+    write_rows(ctx, ws, top + 1, frame, columns)
+    ws.set_row(top, _header_height(columns))
+    ctx.cells.fit_rows(ws, skip=range(top + 1))
+    ws.add_table(top, 0, top + max(n, 1), len(columns) - 1, {
+        "name": table_id(table_name),
+        "style": ctx.layout.get("tables", {}).get("style", "Table Style Medium 2"),
+        "columns": [{"header": c.label, "header_format": ctx.cells.fmt("block_header")} for c in columns],
+    })
+    ws.freeze_panes(top + 1, 1 if columns[0].kind == "lea" else 0)
+    ws.ignore_errors({"number_stored_as_text": "A1:XFD1048576"})
+    print_setup(ws, repeat_row=top)
+
+
+def _header_height(columns: Sequence[Column], line_height: float = 13.0) -> float:
+    """Height of a header row whose labels wrap within their columns."""
+    lines = max((math.ceil(len(c.label) * 1.2 / max(c.width, 1.0)) for c in columns), default=1)
+    return max(1, min(lines, 6)) * line_height + 3
+
+
+def table_id(name: str) -> str:
+    """An Excel table name: letters, digits and underscores, not like a cell."""
+    return "tbl_" + re.sub(r"[^0-9A-Za-z_]", "_", name)
+
+
+def write_rows(ctx: Context, ws: Worksheet, first_row: int, frame: pd.DataFrame, columns: list[Column]) -> None:
+    """Write ``frame`` under a header, column by column; LEA names link to their profile.
+
+    This is the summary's hot loop (hundreds of thousands of cells for a
+    large State), so plain text, numbers and yes/no take short paths here;
+    anything else goes through :meth:`Cells.value`.  The rules are the same
+    on both paths: text is written as text with a quote prefix when Excel
+    would read it as a formula.
+    """
+    cells = ctx.cells
+    files = frame["file"].tolist() if "file" in frame else [None] * len(frame)
+    for c, col in enumerate(columns):
+        if col.name not in frame:
+            continue
+        values = frame[col.name].tolist()
+        if col.kind == "lea":
+            _write_lea_links(ctx, ws, first_row, c, values, files)
+        elif col.kind in _NON_TEXT:
+            _write_numbers(cells, ws, first_row, c, values, col.kind)
+        else:
+            _write_texts(cells, ws, first_row, c, values, col.kind, col.width)
+
+
+def _write_lea_links(ctx: Context, ws: Worksheet, first_row: int, c: int, values: list, files: list) -> None:
+    cells, anchors = ctx.cells, ctx.anchors
+    for r, (v, f) in enumerate(zip(values, files), start=first_row):
+        if v.__class__ is str and v.strip() or not is_blank(v):
+            cells.link(ws, r, c, v, anchors.get(f if f.__class__ is str else str(f)))
+
+
+def _write_numbers(cells: Cells, ws: Worksheet, first_row: int, c: int, values: list, kind: str) -> None:
+    fmt = cells.fmt(kind)
+    write_number = ws.write_number
+    for r, v in enumerate(values, start=first_row):
+        cls = v.__class__
+        if cls is float:
+            if v == v and v not in _INFINITE:
+                write_number(r, c, v, fmt)
+        elif cls is int:
+            write_number(r, c, v, fmt)
+        elif v is not None:
+            cells.value(ws, r, c, v, kind)
+
+
+def _write_texts(cells: Cells, ws: Worksheet, first_row: int, c: int, values: list, kind: str,
+                 width: float) -> None:
+    plain, quoted = cells.fmt(kind), cells.fmt(kind, quote=True)
+    flag = cells.fmt("mark" if kind == "mark" else "flag")
+    yes, no = cells.yes, (None if kind == "mark" else cells.no)
+    write_string = ws.write_string
+    triggers = FORMULA_TRIGGERS
+    per_line = max(width * CHARS_PER_WIDTH, 1.0) if kind in cells.wrapping else 0.0
+    for r, v in enumerate(values, start=first_row):
+        cls = v.__class__
+        if cls is str:
+            if not v:
+                continue
+            if len(v) > 8000 or not v.isascii():
+                cells.text(ws, r, c, v, kind)  # may need cutting or cleaning
+                continue
+            write_string(r, c, v, quoted if v.startswith(triggers) else plain)
+            if per_line and (len(v) > per_line or "\n" in v):
+                cells.note_lines(ws, r, c, v)
+        elif cls is bool:
+            if v or no is not None:
+                write_string(r, c, yes if v else no, flag)
+        elif v is not None:
+            cells.value(ws, r, c, v, kind)
+
+
+_INFINITE = (math.inf, -math.inf)
+_NON_TEXT = {"int", "number", "score", "money", "share", "share_100", "date", "datetime"}
+
+
+# ---------------------------------------------------------------- answers
+def answer_groups(ctx: Context) -> dict[str, tuple[str, str, pd.DataFrame]]:
+    """Non-empty answers split by area: area -> (sheet name, area name, rows).
+
+    Every template area gets a sheet, even when empty; answers whose area is
+    none of them go to one more sheet, only when there are any.
+    """
+    spec = sheet_spec(ctx.layout, "answers")
+    if not spec:
+        return {}
+    answers = figures.non_empty_answers(ctx.tables.get("responses", pd.DataFrame(columns=["answer"])))
+    area_col = (answers["area"].astype(object).map(lambda a: None if is_blank(a) else str(a))
+                if "area" in answers else pd.Series([None] * len(answers), index=answers.index, dtype=object))
+    groups: dict[str, tuple[str, str, pd.DataFrame]] = {}
+    for key, name in ctx.areas.items():
+        groups[key] = (spec["name"].format(area=key, area_name=name), name, answers[area_col == key])
+    other = answers[~area_col.isin(list(ctx.areas))]
+    if len(other):
+        groups["other"] = (spec.get("other_name", "Answers other"), spec.get("other_area_name", "unknown area"),
+                           other)
+    return groups
+
+
+def _area_spec(spec: Mapping[str, Any], area: str, area_name: str) -> dict[str, Any]:
+    out = {k: (v.format(area=area, area_name=area_name) if isinstance(v, str) else v) for k, v in spec.items()}
+    if area == "other":
+        out["omit"] = [c for c in spec.get("omit", []) if c != "area"]
+    return out
