@@ -48,3 +48,11 @@ def test_codes_are_stable_kebab_case_with_known_severity():
                                               (InputError, FileNotFoundError)])
 def test_exceptions_inherit_base_and_builtin(cls, builtin):
     assert issubclass(cls, NeedsassessError) and issubclass(cls, builtin)
+
+
+def test_every_code_is_documented():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "problems.md").read_text(encoding="utf-8")
+    missing = [code for code in CODES if f"`{code}`" not in doc]
+    assert not missing, f"add these codes to docs/problems.md: {missing}"
