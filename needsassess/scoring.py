@@ -278,11 +278,16 @@ def spending_signal(spending: pd.DataFrame) -> list[tuple]:
 
 # ---------------------------------------------------------------- gaps
 def combine_signals(signals: Mapping[str, list[tuple]], ratings: list[tuple], leas: pd.DataFrame, *,
-                    taxonomy: TaxonomyLike = None, settings: SettingsLike = None) -> pd.DataFrame:
+                    taxonomy: TaxonomyLike = None, settings: SettingsLike = None,
+                    spoke: Mapping[str, set[tuple[str, str]]] | None = None) -> pd.DataFrame:
     """The ``lea_topics`` table from signal rows.
 
     The gap is the weighted mean of the signals present for the LEA and
-    topic (``gap.weights``); a missing signal is left out, not counted as 0.
+    topic (``gap.weights``).  A signal the LEA gave no evidence for at all
+    is left out, not counted as 0; but where ``spoke[signal]`` holds the LEA
+    (it listed needs, or answered the questions) and it said nothing of
+    this topic, that silence counts as 0: an LEA's own priorities and asks
+    weigh against what only its ratings or indicators suggest.
     """
     tax, st = load_taxonomy(taxonomy), load_settings(settings)
     cells: dict[tuple[str, str, str], list] = {}
@@ -315,13 +320,17 @@ def combine_signals(signals: Mapping[str, list[tuple]], ratings: list[tuple], le
         records.append((f, i, topic, *cell[:width], rating, "; ".join(cell[width])))
     cols = [*_KEYS, "topic", *SIGNALS, "rating", "terms"]
     out = pd.DataFrame(records, columns=cols)
+    for name, keys in (spoke or {}).items():
+        silent = out[name].isna() & pd.Series([k in keys for k in zip(out["file"], out["lea_id"])], index=out.index,
+                                              dtype=bool)
+        out.loc[silent, name] = 0.0
     values = out[list(SIGNALS)].to_numpy(float)
     weights = np.array([float(st.get(f"gap.weights.{s}")) for s in SIGNALS])
     present = ~np.isnan(values)
     den = (present * weights).sum(axis=1)
     num = np.nansum(values * weights, axis=1)
     out["gap"] = np.divide(num, den, out=np.zeros(len(out)), where=den > 0)
-    out["need"] = (out["priority"].notna() | (out["request"] == 1) | (out["spending"] == 1)
+    out["need"] = ((out["priority"] > 0) | (out["request"] == 1) | (out["spending"] == 1)
                    | (out["rating"] <= float(st.get("need.max_rating")))
                    | (out["indicator"] >= float(st.get("need.min_indicator"))))
     out["area"] = out["topic"].map({t.key: t.area for t in tax.topics})
@@ -360,7 +369,17 @@ def _lea_gaps(t: Mapping[str, pd.DataFrame], tax: Taxonomy, st: Settings, reques
     unclassified += [(f, i, "request", s, sh, c) for f, i, s, sh, c, topic in
                      zip(*_lists(requests, "file", "lea_id", "sentence", "sheet", "cell", "topic")) if not topic]
     leas = lea_list(t) if leas is None else leas
-    return combine_signals(signals, ratings, leas, taxonomy=tax, settings=st), unclassified
+    return combine_signals(signals, ratings, leas, taxonomy=tax, settings=st, spoke=_spoke(t)), unclassified
+
+
+def _spoke(t: Mapping[str, pd.DataFrame]) -> dict[str, set[tuple[str, str]]]:
+    """The LEAs that gave each kind of self-reported evidence at all."""
+    answered = t["responses"]
+    if "placeholder" in answered:
+        answered = answered[~answered["placeholder"].fillna(False).astype(bool)]
+    asked = t["ratings"][t["ratings"]["tta_wanted"].notna()] if "tta_wanted" in t["ratings"] else t["ratings"].iloc[:0]
+    return {"priority": set(zip(*_lists(t["needs"], "file", "lea_id"))),
+            "request": set(zip(*_lists(answered, "file", "lea_id"))) | set(zip(*_lists(asked, "file", "lea_id")))}
 
 
 # ---------------------------------------------------------------- ranking

@@ -85,17 +85,21 @@ def test_capacity_gap_and_weighted_mean():
                  rating("a", "sustain", 4, wanted=True), rating("a", "evaluate", 7),
                  rating("a", "", 3, label="Engaging families and community partners")],
     ))
-    # school climate: priority 1 and capacity (4 - 2) / 3
+    # The LEA listed needs and filled in a T/TA-wanted cell, so on every topic
+    # it is heard on priority and requests: silence there counts as 0.
+    heard = W["priority"] + W["capacity"] + W["request"]
+    # school climate: priority 1, capacity (4 - 2) / 3, no request
     assert cell(lt, "a", "school_climate", "capacity") == pytest.approx(2 / 3)
-    assert cell(lt, "a", "school_climate", "gap") == pytest.approx((W["priority"] + W["capacity"] * 2 / 3)
-                                                                   / (W["priority"] + W["capacity"]))
-    # two ratings on one topic: the mean of (4 - 1) / 3 and (4 - 4) / 3; the mean rating 2.5
+    assert cell(lt, "a", "school_climate", "request") == 0.0
+    assert cell(lt, "a", "school_climate", "gap") == pytest.approx((W["priority"] + W["capacity"] * 2 / 3) / heard)
+    # two ratings on one topic: the mean of (4 - 1) / 3 and (4 - 4) / 3; the mean rating 2.5; not a listed need
     assert cell(lt, "a", "use_data", "capacity") == pytest.approx(0.5)
     assert cell(lt, "a", "use_data", "rating") == 2.5
-    assert cell(lt, "a", "use_data", "gap") == pytest.approx(0.5)
-    # rated advanced but asked for T/TA: (0.30 * 0 + 0.20 * 1) / 0.50
+    assert cell(lt, "a", "use_data", "priority") == 0.0
+    assert cell(lt, "a", "use_data", "gap") == pytest.approx(W["capacity"] * 0.5 / heard)
+    # rated advanced but asked for T/TA: (0.35 * 0 + 0.30 * 0 + 0.20 * 1) / 0.85
     assert cell(lt, "a", "sustain", "request") == 1.0
-    assert cell(lt, "a", "sustain", "gap") == pytest.approx(W["request"] / (W["capacity"] + W["request"]))
+    assert cell(lt, "a", "sustain", "gap") == pytest.approx(W["request"] / heard)
     # a rating outside 1-4 is ignored; a capacity without key is classified by its label
     assert "evaluate" not in set(lt["topic"])
     assert cell(lt, "a", "engage_partners", "rating") == 3
@@ -109,8 +113,23 @@ def test_requests_in_answers_are_a_signal():
     lt = result.lea_topics
     assert cell(lt, "a", "bullying", "request") == 1.0
     assert cell(lt, "a", "bullying", "gap") == pytest.approx(1.0)  # priority 1 and a request
-    assert cell(lt, "a", "substance_use", "gap") == pytest.approx(0.5)  # priority only, rank 2 of 2
+    # rank 2 of 2 and no request although the LEA answered: (0.35 * 0.5 + 0.20 * 0) / 0.55
+    assert cell(lt, "a", "substance_use", "request") == 0.0
+    assert cell(lt, "a", "substance_use", "gap") == pytest.approx(W["priority"] * 0.5 / (W["priority"] + W["request"]))
     assert result.tta_requests["topic"].tolist() == ["bullying"]
+
+
+def test_silence_counts_only_where_the_lea_spoke():
+    # a listed needs and answered; b gave ratings only.  Both show an indicator-free capacity gap.
+    resp = [{"file": "a.xlsx", "lea_id": "a", "area": "SHS", "answer": "Our schools are calm.",
+             "sheet": "4b", "cell": "C5", "placeholder": False}]
+    lt = lea_gaps(tables(responses=resp, needs=[need("a", 1, "Vaping")],
+                         ratings=[rating("a", "use_data", 1), rating("b", "use_data", 1)]))
+    assert (cell(lt, "a", "use_data", "priority"), cell(lt, "a", "use_data", "request")) == (0.0, 0.0)
+    assert cell(lt, "a", "use_data", "gap") == pytest.approx(W["capacity"] / (W["priority"] + W["capacity"] + W["request"]))
+    # b never listed needs nor answered: its rating is all the evidence there is
+    assert pd.isna(cell(lt, "b", "use_data", "priority")) and pd.isna(cell(lt, "b", "use_data", "request"))
+    assert cell(lt, "b", "use_data", "gap") == 1.0
 
 
 def test_need_flag():
@@ -307,8 +326,9 @@ def test_settings_in_force_and_overrides():
     assert default.settings["taxonomy"] == "taxonomy.toml (shipped)"
     changed = score(base, settings={"gap.weights.capacity": 0.0})
     assert changed.settings["gap.weights.capacity"] == 0.0
-    assert cell(default.lea_topics, "a", "use_data", "gap") == 1.0
-    assert cell(changed.lea_topics, "a", "use_data", "gap") == 0.0  # its only signal weighs nothing
+    # rated 1 but not among the LEA's listed needs: (0.35 * 0 + 0.30 * 1) / 0.65
+    assert cell(default.lea_topics, "a", "use_data", "gap") == pytest.approx(0.30 / 0.65)
+    assert cell(changed.lea_topics, "a", "use_data", "gap") == 0.0  # the capacity signal weighs nothing
     assert set(default.tables) == {*SCORE_TABLES, "method_agreement", "unclassified"}
 
 
