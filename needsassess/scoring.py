@@ -321,8 +321,8 @@ def combine_signals(signals: Mapping[str, list[tuple]], ratings: list[tuple], le
     cols = [*_KEYS, "topic", *SIGNALS, "rating", "terms"]
     out = pd.DataFrame(records, columns=cols)
     for name, keys in (spoke or {}).items():
-        silent = out[name].isna() & pd.Series([k in keys for k in zip(out["file"], out["lea_id"])], index=out.index,
-                                              dtype=bool)
+        # one workbook holds one LEA, so the file alone identifies it (and isin is vectorised)
+        silent = out[name].isna() & out["file"].isin({f for f, _ in keys})
         out.loc[silent, name] = 0.0
     values = out[list(SIGNALS)].to_numpy(float)
     weights = np.array([float(st.get(f"gap.weights.{s}")) for s in SIGNALS])
