@@ -6,26 +6,27 @@ Questions are found by structure, never by address:
   number prefix such as "Q2.") or shares most of its words with one;
 * inside the questions section, a text whose first line ends with "?";
 * inside the questions section, a numbered prompt ("3. Describe ...", or a
-  prompt with its number in the cell to its left).
+  prompt with its number in the cell to its left);
+* inside the questions section, a one-line text that opens like a prompt
+  ("Describe ...", "What factors ..."; the opening words are the
+  template's ``prompt_starts``), with or without a "?".
 
-The answer is the first non-empty cell (or merged box) right of the
-question in its row; failing that, the block of cells below it, down to
-the first blank row, the next question or the next section.  The capacity
+Where each answer is, is :mod:`.extract_answers`' business.  The capacity
 block and the indicator summary are located first and left alone.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from .extract_answers import answer_positions, answer_text, looks_like_question, right_box, skip_labels
 from .extract_capacity import content_words, extract_capacity
 from .extract_common import NUMBER_PREFIX, Context, norm_question, strip_number
-from .extract_indicators import extract_indicators
+from .extract_indicators import extract_indicators, match_indicator
 from .sheets import Grid, Labels, Text, a1, overlap
 from .template import QuestionSpec, Template, normalize
-from .values import is_blank, text_value
 
 #: Longest answer Excel keeps in a cell; an answer this long was cut.
 EXCEL_CELL_LIMIT = 32767
@@ -38,6 +39,8 @@ MIN_SHARED = 3
 #: Answers longer than this carry content, whatever words they start with.
 PLACEHOLDER_MAX_CHARS = 60
 SECTION_MAX_WORDS = 8
+#: A prompt without "?" ("Describe the policies that ...") has this many words.
+PROMPT_WORDS = (4, 40)
 
 
 @dataclass
@@ -67,13 +70,35 @@ def _sections(template: Template) -> Labels:
 
 
 @lru_cache(maxsize=8)
-def _skip_labels(template: Template) -> frozenset[str]:
-    return frozenset(normalize(s) for s in template.answer_labels)
+def _placeholders(template: Template) -> frozenset[str]:
+    return frozenset(normalize(s) for s in template.placeholder_answers)
 
 
 @lru_cache(maxsize=8)
-def _placeholders(template: Template) -> frozenset[str]:
-    return frozenset(normalize(s) for s in template.placeholder_answers)
+def _prompt_starts(template: Template) -> tuple[str, ...]:
+    return tuple(f"{w} " for s in template.prompt_starts if (w := normalize(s)))
+
+
+def is_prompt(t: Text, template: Template) -> bool:
+    """True for a one-line text that opens like a prompt ("Describe ...", "What factors ...")."""
+    low, high = PROMPT_WORDS
+    if not t.norm or not low <= t.words <= high or "\n" in t.text:
+        return False
+    starts = _prompt_starts(template)
+    opens = t.norm.startswith(starts) or (NUMBER_PREFIX.match(t.text) is not None
+                                          and norm_question(t.text).startswith(starts))
+    return opens and not _title_case(t.text)
+
+
+def _asks(grid: Grid, t: Text, template: Template) -> bool:
+    """True for a text worded as a question: a "?", a number, or a prompt's opening word."""
+    return looks_like_question(t) or _number_of(grid, t) is not None or is_prompt(t, template)
+
+
+def _title_case(text: str) -> bool:
+    """A heading ("Reflect On Your Data"): every longer word capitalised, no closing full stop."""
+    long = [w for w in text.split() if len(w) > 3 and w[0].isalpha()]
+    return bool(long) and all(w[0].isupper() for w in long) and not text.rstrip().endswith(".")
 
 
 @lru_cache(maxsize=8)
@@ -166,7 +191,7 @@ def extract_analysis(grid: Grid, area: str, ctx: Context) -> Analysis:
     for number, (q, nxt) in enumerate(zip(questions, [*questions[1:], None]), start=1):
         limit = min([b for b in boundaries if b > q.row] + ([nxt.row] if nxt and nxt.row > q.row else [])
                     + [grid.nrows])
-        answer, cell = _answer(grid, q, limit, q_cells, template)
+        answer, cell = answer_text(grid, (q.row, q.col), limit, q_cells, template)
         question = q.text
         if not answer:
             ctx.problem("answer-missing", grid, (q.row, q.col),
@@ -205,11 +230,6 @@ def _question_rows(section_rows: dict[str, list[int]], boundaries: list[int], nr
     return rows
 
 
-def _looks_like_question(t: Text) -> bool:
-    first = t.text.split("\n", 1)[0].rstrip()
-    return (first.endswith("?") or t.text.endswith("?")) and t.words >= 3
-
-
 def _number_of(grid: Grid, t: Text) -> int | None:
     """The number of a numbered prompt: in the text itself or the cell to its left."""
     m = NUMBER_PREFIX.match(t.text)
@@ -235,19 +255,28 @@ def _find_questions(grid: Grid, area: str, template: Template, excluded: set[int
     """Questions of a tab, in reading order.
 
     Candidates come in three tiers: a template question word for word
-    (always a question), a text sharing most words with one, and a "?" text
-    or numbered prompt in the questions section.  Read top to bottom, a
-    candidate of the lower tiers that sits where the previous question's
-    answer is, is that answer ("The selected schools need the most support,
-    but much of the need is district-wide." answers the question it echoes).
+    (always a question), a text sharing most words with one, and a "?" text,
+    numbered prompt or prompt opening in the questions section.  Read top to
+    bottom, a candidate of the lower tiers that sits where the previous
+    question's answer is, is that answer ("The selected schools need the most
+    support, but much of the need is district-wide." answers the question it
+    echoes), unless it carries the next number of a numbered list of
+    questions, or is worded as a question in a column whose questions are
+    answered beside them.
     """
-    skip = _skip_labels(template)
+    skip = skip_labels(template)
     candidates: list[tuple[_Question, int]] = []
+    worded: set[tuple[int, int]] = set()  # candidates of the lower tiers worded as questions or prompts
     for t in grid.texts:
         if not t.norm or t.row in excluded or t.norm in skip:
             continue
         spec, score, shared = match_question(t.text, area, template)
         if _strong(score, shared, t.text):
+            if score < 1.0:
+                if _asks(grid, t, template):
+                    worded.add((t.row, t.col))
+                elif match_indicator(t.text, area, template) is not None:
+                    continue  # "Students in online courses" names an indicator; it asks nothing
             candidates.append((_Question(t.row, t.col, t.text, True, spec, None), 0 if score >= 1.0 else 1))
             continue
         if in_section is not None and t.row not in in_section:
@@ -255,94 +284,32 @@ def _find_questions(grid: Grid, area: str, template: Template, excluded: set[int
         number = _number_of(grid, t)
         named = spec if score >= NAME_OVERLAP else None
         prompt = number is not None and len(strip_number(t.text).split()) >= 3 and "\n" not in t.text
-        if _looks_like_question(t) or prompt:
+        if looks_like_question(t) or prompt or is_prompt(t, template):
             candidates.append((_Question(t.row, t.col, t.text, False, named, number), 2))
+            worded.add((t.row, t.col))
     if all(tier == 0 for _, tier in candidates):
         return [q for q, _ in candidates]
+    # the numbers of the template questions too: the next number after one is a question, not its answer
+    candidates = [(replace(q, number=_number_of(grid, grid.text_at[(q.row, q.col)])) if q.strong else q, tier)
+                  for q, tier in candidates]
     certain = [q for q, tier in candidates if tier == 0]
     certain_cells = {(q.row, q.col) for q in certain}
     maybe = frozenset((q.row, q.col) for q, tier in candidates if tier)
+    # where questions have answers beside them, a question-worded text under a question is the next one
+    cells = {(q.row, q.col) for q, _ in candidates}
+    beside = {q.col for q, _ in candidates
+              if (box := right_box(grid, (q.row, q.col), cells, template)) is not None and not grid.blank(*box)}
+    asking = frozenset(cell for cell in maybe if cell in worded and cell[1] in beside)
     accepted: list[_Question] = []
     taken: set[tuple[int, int]] = set()
+    last_number: int | None = None
     for q, tier in candidates:
-        if tier and ((q.row, q.col) in taken or grid.top_left(q.row, q.col) in taken):
+        follows = q.number is not None and last_number is not None and q.number == last_number + 1
+        if tier and not follows and ((q.row, q.col) in taken or grid.top_left(q.row, q.col) in taken):
             continue
         accepted.append(q)
+        last_number = q.number
         limit = min([c.row for c in certain if c.row > q.row] + [grid.nrows])
-        taken.update(_answer_positions(grid, q, limit, certain_cells | {(q.row, q.col)}, template, maybe))
+        taken.update(answer_positions(grid, (q.row, q.col), limit, certain_cells | {(q.row, q.col)}, template,
+                                      maybe, asking))
     return accepted
-
-
-def _right_box(grid: Grid, q: _Question, q_cells: set[tuple[int, int]], template: Template
-               ) -> tuple[int, int] | None:
-    """The answer cell right of a question: a value or an (empty) merged box."""
-    skip = _skip_labels(template)
-    r2, c2 = grid.extent(q.row, q.col)
-    for r in range(q.row, r2 + 1):
-        for c in range(c2 + 1, grid.width):
-            pos = grid.top_left(r, c)
-            if pos in q_cells:
-                return None
-            if pos != (r, c) and pos[1] <= c2:
-                continue  # still inside the question's own merged area
-            t = grid.text_at.get(pos)
-            if t is not None and t.norm in skip:
-                continue
-            if not grid.blank(*pos) or pos in grid.merged:
-                return pos
-    return None
-
-
-def _answer_positions(grid: Grid, q: _Question, limit: int, q_cells: set[tuple[int, int]],
-                      template: Template, soft: frozenset[tuple[int, int]] = frozenset()
-                      ) -> list[tuple[int, int]]:
-    """Cells making up the answer of a question (the first one is its address).
-
-    ``q_cells`` (questions) end an answer below its question; ``soft`` cells
-    (texts that may be questions) end it only once it has begun, since the
-    first thing under a question is its answer whatever it looks like.
-    """
-    box = _right_box(grid, q, q_cells, template)
-    if box is not None:
-        return [box] if not grid.blank(*box) else []
-    skip = _skip_labels(template)
-    r2, _ = grid.extent(q.row, q.col)
-    out: list[tuple[int, int]] = []
-    for r in range(r2 + 1, limit):
-        row_cells = []
-        for c, v in grid.row_values(r):
-            pos = (r, c)
-            if pos in q_cells or (out and pos in soft):
-                return out
-            t = grid.text_at.get(pos)
-            if t is not None and (t.norm in skip or (out and _looks_like_question(t) and "\n" not in t.text)):
-                continue
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and not out and _is_number_label(grid, pos):
-                continue
-            row_cells.append(pos)
-        if row_cells:
-            out.extend(row_cells)
-        elif out and not _covered_by(grid, r, out):
-            break  # a blank row ends the answer
-    return out
-
-
-def _covered_by(grid: Grid, r: int, cells: list[tuple[int, int]]) -> bool:
-    """True when row ``r`` lies inside the merged box of one of ``cells``."""
-    return any(grid.extent(*c)[0] >= r for c in cells)
-
-
-def _is_number_label(grid: Grid, pos: tuple[int, int]) -> bool:
-    """A bare small number with text right of it: the number of a prompt."""
-    v = grid.value(*pos)
-    return v == int(v) and 0 < v < 50 and not grid.blank(pos[0], pos[1] + 1)
-
-
-def _answer(grid: Grid, q: _Question, limit: int, q_cells: set[tuple[int, int]], template: Template
-            ) -> tuple[str, tuple[int, int]]:
-    cells = _answer_positions(grid, q, limit, q_cells, template)
-    parts = [text_value(grid.value(*c)) for c in cells]
-    parts = [p for p in parts if p and not is_blank(p)]
-    if not parts:
-        return "", (q.row, q.col)
-    return "\n".join(parts), cells[0]

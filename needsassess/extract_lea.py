@@ -16,6 +16,9 @@ from .values import Parsed, parse_date, parse_id, parse_money, parse_school_year
 FALLBACK_ROWS = 15
 #: A cell of more words is a sentence, not a label.
 LABEL_MAX_WORDS = 10
+#: A short cell holding a field's label among other words ("Federal NCES ID",
+#: "For school year") is that field's label; longer cells only for required fields.
+CONTAINS_MAX_WORDS = 5
 
 _WHAT = {"money": "an amount", "date": "a date", "year": "a school year", "id": "an identifier"}
 
@@ -60,8 +63,8 @@ def _find(home: Grid | None, others: Sequence[Grid], template: Template
                 key = labels.match(t.norm, how=how)
                 if key is None or (how != "exact" and key in found):
                     continue
-                if how == "contains" and key not in required:
-                    continue  # a label buried in a longer text is trusted only for what must be found
+                if how == "contains" and key not in required and t.words > CONTAINS_MAX_WORDS:
+                    continue  # inside a longer text, a label is trusted only for what must be found
                 cells.add((t.row, t.col))
                 found.setdefault(key, (grid, (t.row, t.col)))
     return found, label_cells

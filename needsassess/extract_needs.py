@@ -12,8 +12,8 @@ from functools import lru_cache
 from typing import Any
 
 from .extract_common import Context, at, quoted
-from .sheets import Grid, Labels
-from .template import Template
+from .sheets import Grid, Labels, Text
+from .template import Template, normalize
 from .values import parse_evidence, parse_money, parse_rank, raw_text, text_value
 
 #: Header cells longer than this many words are sentences, not column labels.
@@ -29,6 +29,19 @@ def _columns(template: Template) -> Labels:
     return Labels(template.needs_columns)
 
 
+@lru_cache(maxsize=8)
+def _symbols(template: Template) -> dict[str, str]:
+    """Labels made of symbols only ("#"), which normalizing would erase."""
+    return {label.strip(): key for key, spellings in template.needs_columns.items()
+            for label in spellings if label.strip() and not normalize(label)}
+
+
+def _header_key(t: Text, labels: Labels, symbols: dict[str, str], how: str) -> str | None:
+    if not t.norm:
+        return symbols.get(t.text)
+    return labels.match(t.norm, how=how) if t.words <= HEADER_MAX_WORDS else None
+
+
 def header_rows(grid: Grid, template: Template) -> list[tuple[int, dict[str, int]]]:
     """Rows that hold at least three needs column labels, one a content column.
 
@@ -38,22 +51,49 @@ def header_rows(grid: Grid, template: Template) -> list[tuple[int, dict[str, int
     not pass for a header).
     """
     labels = _columns(template)
+    symbols = _symbols(template)
     content = set(template.needs_content_columns)
     for how in ("prefix", "contains"):
         rows: dict[int, dict[str, int]] = {}
         for t in grid.texts:
-            if t.norm and t.words <= HEADER_MAX_WORDS:
-                key = labels.match(t.norm, how=how)
-                if key is not None:
-                    rows.setdefault(t.row, {}).setdefault(key, t.col)
+            key = _header_key(t, labels, symbols, how)
+            if key is not None:
+                rows.setdefault(t.row, {}).setdefault(key, t.col)
         found = [(r, cols) for r, cols in sorted(rows.items()) if len(cols) >= 3 and content & cols.keys()]
         if found:
             # a later table on the tab repeats the header; a need row that happens to hold
             # a few label words ("Need", "Outcome") has far fewer of them
             first = len(found[0][1])
             found = [found[0]] + [(r, cols) for r, cols in found[1:] if 4 * len(cols) >= 3 * first]
-            return [(r, _complete(grid, r, cols, labels)) for r, cols in found]
+            return [(r, _sub_header(grid, r, _complete(grid, r, cols, labels), labels, content))
+                    for r, cols in found]
     return []
+
+
+def _sub_header(grid: Grid, r: int, cols: dict[str, int], labels: Labels, content: set[str]) -> dict[str, int]:
+    """Read a second header row: group labels ("Budget") over sub-labels ("Infrastructure", "Amount").
+
+    The row below the header is a sub-header when it holds column labels,
+    only short texts, and no need, outcome or activity.  A sub-label names
+    its column, whatever the group label above it said.
+    """
+    sub: dict[int, str] = {}
+    for c, _ in grid.row_values(r + 1):
+        t = grid.text_at.get((r + 1, c))
+        if t is None or not t.norm or t.words > HEADER_MAX_WORDS:
+            return cols  # a number or a sentence: the first need, not a sub-header
+        key = labels.match(t.norm, how="prefix") or labels.match(t.norm)
+        if key is not None:
+            sub[c] = key
+    if not sub or any(k in content and c not in sub and not grid.blank(r + 1, c) for k, c in cols.items()):
+        return cols
+    out: dict[str, int] = {}
+    for c, key in sorted(sub.items()):
+        out.setdefault(key, c)
+    for key, c in cols.items():
+        if key not in out and c not in sub:
+            out[key] = c
+    return out
 
 
 def _complete(grid: Grid, r: int, cols: dict[str, int], labels: Labels) -> dict[str, int]:

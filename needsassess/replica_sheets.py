@@ -274,8 +274,8 @@ class _Writer(NeedsWriter):
                 sheet.heights[ar] = min(409.0, 15.0 * height)
             sheet.put(ar, ac, body or None, "answer")
             row += used + 1
-            if answer is None:
-                continue
+            if answer is None or not body.strip():
+                continue  # an empty answer box: nothing to read back
             base = self.row_base(sheet, area, ar, ac)
             self.out.responses.append({**base, "question_no": qi + 1, "question": text, "answer": body,
                                        "placeholder": normalize(body) in placeholders,

@@ -134,6 +134,10 @@ class Grid:
             self._owner = by_row
         return self._owner
 
+    def boxes_from(self, row: int) -> list[tuple[int, int]]:
+        """(first column, last column) of the merged areas whose top row is ``row``."""
+        return [(c1, c2) for c1, c2, r1 in self._merged_rows.get(row, ()) if r1 == row]
+
     def top_left(self, row: int, col: int) -> tuple[int, int]:
         """The cell holding the value of (row, col): itself or its merged area's top-left."""
         for c1, c2, r1 in self._merged_rows.get(row, ()):

@@ -124,6 +124,7 @@ class Template:
     evidence_levels: Mapping[str, tuple[str, ...]]
     recognition_roles: tuple[str, ...]
     recognition_min_roles: int
+    prompt_starts: tuple[str, ...] = ()
     raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
 
     # -- look-ups built once from the declarations -------------------------
@@ -313,5 +314,6 @@ def _build(raw: Mapping[str, Any], source: str) -> Template:
         evidence_levels={k: _strings(v, f"evidence_levels.{k}") for k, v in raw["evidence_levels"].items()},
         recognition_roles=_strings(recognition.get("roles", []), "recognition.roles"),
         recognition_min_roles=int(recognition.get("min_roles", 2)),
+        prompt_starts=_strings(analysis.get("prompt_starts", []), "analysis.prompt_starts"),
         raw=raw,
     )

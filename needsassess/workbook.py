@@ -269,7 +269,9 @@ def _extract(res: FileResult, tabs: list[Tab], sheets: _Sheets, ctx: Context) ->
         if not rows:
             ctx.problem("indicators-missing", tab.name, None, f"no indicator values were found for {tab.area}")
     _tab_problems(tabs, sheets, ctx)
-    _finish(res, lea.values, analysis_read, needs_read, ctx)
+    # the tool's own labels: LEA fields, a needs header, questions or a capacity block
+    structure = lea.labels_found >= MIN_LEA_LABELS or analysis_read or needs_read
+    _finish(res, lea.values, analysis_read, needs_read, ctx, structure=structure)
 
 
 def _tab_problems(tabs: list[Tab], sheets: _Sheets, ctx: Context) -> None:
@@ -288,15 +290,26 @@ def _tab_problems(tabs: list[Tab], sheets: _Sheets, ctx: Context) -> None:
                         f"tab {tab.name!r} has no role the reader knows (name, colour and content) and was not read")
 
 
-def _finish(res: FileResult, lea: dict[str, Any], analysis_read: bool, needs_read: bool, ctx: Context) -> None:
+def _finish(res: FileResult, lea: dict[str, Any], analysis_read: bool, needs_read: bool, ctx: Context, *,
+            structure: bool = True) -> None:
     template = ctx.template
     has_answers = any(not row[6] for row in res.responses)
     identity = lea.get("lea_name") or lea.get("lea_id") or lea.get("nces_id")
     if not identity and not has_answers and not res.needs and not res.ratings:
-        res.status = "blank"
         res.responses, res.ratings, res.needs, res.indicators = [], [], [], []
-        res.problems = [Problem(res.file, "", "", "warning", "blank-tool",
-                                f"{res.file!r} is a blank copy of the tool (no LEA, no answers, no needs); skipped")]
+        kept = list(res.problems)  # about the file itself (its name); the sheets' problems are moot
+        if structure:
+            res.status = "blank"
+            res.problems = kept + [Problem(res.file, "", "", "warning", "blank-tool",
+                                           f"{res.file!r} is a blank copy of the tool (no LEA, no answers, "
+                                           "no needs); skipped")]
+        else:
+            # tab names or colours alone do not make the tool: a sales report may have orange tabs
+            res.status = "failed"
+            res.problems = kept + [Problem(res.file, "", "", "error", "not-the-tool",
+                                           f"{res.file!r} does not look like the LEA Needs Assessment Tool: "
+                                           "none of its tabs holds the tool's LEA fields, questions or "
+                                           "needs table")]
         return
     lea_id = lea.get("lea_id") or ""
     if not lea_id:

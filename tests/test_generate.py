@@ -153,7 +153,7 @@ def test_truth_cells_hold_the_truth(tmp_path, mess):
     for r in truth.needs:
         values = [c.value for c in wb[r["sheet"]][r["row"]]]
         assert {r["need"], r["outcome"], r["activity"], r["raw_evidence_level"]} <= set(values)
-        assert r["amount"] in values or any(parse_money(v) == pytest.approx(r["amount"], abs=0.5) for v in values
+        assert r["amount"] in values or any(parse_money(v) == pytest.approx(r["amount"], abs=0.005) for v in values
                                             if isinstance(v, str) and re.fullmatch(r"\$? ?[0-9,]+(\.\d\d)?", v))
     for r in truth.indicators:
         value = wb[r["sheet"]][r["cell"]].value
@@ -396,6 +396,27 @@ def test_amounts_as_text(folder):
     lea_ws = wb[truth.tab("lea_info")["name"]]
     allocation = next(r[2].value for r in lea_ws.iter_rows(max_col=3) if r[1].value == "Title IV-A allocation")
     assert isinstance(allocation, str) and parse_money(allocation) == pytest.approx(truth.lea.allocation)
+
+
+def test_an_empty_answer_box_has_no_truth_row(tmp_path, monkeypatch):
+    import needsassess.generate as gen
+    from needsassess.read import read_workbook
+
+    real = gen.make_content
+
+    def one_left_empty(*args, **kwargs):
+        content = real(*args, **kwargs)
+        first = replace(content.answers[0], text="", tta=())
+        return replace(content, answers=(first, *content.answers[1:]))
+
+    monkeypatch.setattr(gen, "make_content", one_left_empty)
+    truth = gen.generate_lea(tmp_path / "a.xlsx", seed=SEED)
+    assert len(truth.responses) == len(TEMPLATE.questions) - 1
+    assert all(r["answer"].strip() for r in truth.responses)
+    assert (truth.responses[0]["area"], truth.responses[0]["question_no"]) == (AREAS[0], 2)
+    a = read_workbook(truth.path)
+    assert len(a.responses) == len(truth.responses)
+    assert list(a.problems[a.problems.code == "answer-missing"].sheet) == [truth.tab("analysis", AREAS[0])["name"]]
 
 
 def test_na_answers(folder):

@@ -68,18 +68,11 @@ def _norm(value):
 
 
 def _rows(table: pd.DataFrame, name: str) -> set[tuple]:
-    table = table.copy()
-    if name == "needs":  # the generator types some amounts as "$12,500" without cents
-        for col in ("amount", "infrastructure_amount"):
-            table[col] = table[col].astype("float64").round(0)
     return {tuple(_norm(v) for v in row) for row in table[KEYS[name]].itertuples(index=False)}
 
 
 def _expected(truth, name: str) -> pd.DataFrame:
-    table = truth.table(name)
-    if name == "responses":  # an empty answer produces no row
-        table = table[table["answer"].astype(str).str.strip() != ""]
-    return table
+    return truth.table(name)
 
 
 @pytest.mark.parametrize("name", ["responses", "ratings", "needs", "indicators"])
@@ -135,10 +128,6 @@ def test_sample_corpus_with_duplicates(tmp_path):
 
 
 def _rows_list(table: pd.DataFrame, name: str) -> list[tuple]:
-    table = table.copy()
-    if name == "needs":
-        for col in ("amount", "infrastructure_amount"):
-            table[col] = table[col].astype("float64").round(0)
     return [tuple(_norm(v) for v in row) for row in table[KEYS[name]].itertuples(index=False)]
 
 
