@@ -129,14 +129,25 @@ def _generate(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- report helpers
 def _progress(args: argparse.Namespace) -> Callable[..., Any] | None:
-    """A tqdm wrapper on stderr, or None when asked for quiet."""
-    if args.quiet:
+    """A tqdm wrapper on stderr, or None when asked for quiet or when stderr is not a terminal.
+
+    (tqdm would draw nothing there, so it is not even imported: it costs
+    start-up time on every scripted run.)
+    """
+    if args.quiet or not _is_terminal(sys.stderr):
         return None
     from functools import partial
 
     from tqdm import tqdm
 
     return partial(tqdm, desc="Reading workbooks", unit="file", file=sys.stderr, leave=False, disable=None)
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # replaced or closed streams
+        return False
 
 
 def _exit_code(assessment: Any) -> int:

@@ -5,10 +5,11 @@ the target, moved into place only when complete; never over an input
 workbook; a clear error when the target is open or the folder cannot be
 written) and how a value becomes a cell.  Text is always written as text:
 the workbook is opened with ``strings_to_formulas``, ``strings_to_urls`` and
-``strings_to_numbers`` off, every string goes through ``write_string``, and
+``strings_to_numbers`` off, every string is stored as a string cell, and
 one that Excel would read as a formula when edited (leading ``=``, ``+``,
 ``-``, ``@``, tab or carriage return) carries a quote prefix.  The sheets
-themselves are drawn by :mod:`needsassess.write_sheets`.
+themselves are drawn by :mod:`needsassess.write_sheets`, on worksheets of
+:mod:`needsassess.write_xlsx` that store and write cells in bulk.
 
 ``constant_memory`` mode is not used: it forbids Excel tables (``add_table``)
 and writing rows out of order, and the summary needs both (every table has
@@ -23,7 +24,7 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,8 @@ from .problems import OutputError
 if TYPE_CHECKING:
     from xlsxwriter.format import Format
     from xlsxwriter.workbook import Workbook
-    from xlsxwriter.worksheet import Worksheet
+
+    from .write_xlsx import FastWorksheet as Worksheet
 
 #: Leading characters that make Excel treat typed text as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -50,6 +52,9 @@ WORKBOOK_OPTIONS = {
     "strings_to_numbers": False,
     "nan_inf_to_errors": True,
     "remove_timezone": True,
+    # The sheets' XML is assembled in memory, not in temporary files: a few
+    # tens of MB for a large State, and no disk round trip before zipping.
+    "in_memory": True,
 }
 
 #: Written into the document properties; marks a file as a summary of ours.
@@ -191,12 +196,12 @@ def _replace(tmp: Path, target: Path) -> None:
 
 def build_workbook(summary: Any, path: Path, *, layout: Layout) -> None:
     """Draw every sheet of the summary into a new workbook at ``path``."""
-    import xlsxwriter
     from xlsxwriter.exceptions import FileCreateError
 
     from . import write_sheets
+    from .write_xlsx import FastWorkbook
 
-    workbook = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    workbook = FastWorkbook(str(path), WORKBOOK_OPTIONS)
     workbook.set_properties({"title": layout["meta"]["title"], "comments": SUMMARY_MARK})
     try:
         write_sheets.draw(workbook, Cells(workbook, layout), summary, layout)
@@ -222,6 +227,7 @@ class Cells:
         self.workbook = workbook
         self.layout = layout
         self._formats: dict[tuple[str, bool, bool], Format] = {}
+        self._text_formats: dict[str, tuple[Format, Format]] = {}  # kind -> (plain, quoted)
         self._links: dict[str, int] = {}
         flags = layout.get("flags", {})
         self.yes, self.no = flags.get("yes", "yes"), flags.get("no", "no")
@@ -259,19 +265,20 @@ class Cells:
     def fit_rows(self, ws: Worksheet, *, skip: Iterable[int] = (), line_height: float = 13.0) -> None:
         """Give every row holding wrapped text the height its longest text needs."""
         skipped = set(skip)
-        for row, lines in self._lines.pop(ws.get_name(), {}).items():
-            if lines > 1 and row not in skipped:
-                ws.set_row(row, min(409.0, lines * line_height + 2))
+        ws.set_heights({row: min(409.0, lines * line_height + 2)
+                        for row, lines in self._lines.pop(ws.name, {}).items() if lines > 1 and row not in skipped})
+
+    def line_counts(self, ws: Worksheet) -> dict[int, int]:
+        """The lines the wrapped text of each row of ``ws`` needs so far (row -> lines), to update."""
+        return self._lines.setdefault(ws.name, {})
 
     def note_lines(self, ws: Worksheet, row: int, col: int, s: str) -> None:
         """Remember how many lines wrapped text ``s`` takes in its column (see :meth:`fit_rows`)."""
-        name = ws.get_name()
+        name = ws.name
         width = self._widths.get(name, {}).get(col)
         if not width:
             return
-        per_line = max(width * CHARS_PER_WIDTH, 1.0)
-        lines = sum(1 + int(len(part) / per_line) for part in s.split("\n")) if "\n" in s else \
-            1 + int(len(s) / per_line)
+        lines = count_lines(s, max(width * CHARS_PER_WIDTH, 1.0))
         seen = self._lines.setdefault(name, {})
         if lines > seen.get(row, 1):
             seen[row] = lines
@@ -280,10 +287,13 @@ class Cells:
     def text(self, ws: Worksheet, row: int, col: int, value: object, kind: str = "text",
              *, where: str = "") -> None:
         """Write ``value`` as text, whatever it looks like."""
-        s = clean_text(value)
+        s = value if value.__class__ is str and value.isascii() else clean_text(value)  # type: ignore[assignment]
         if len(s) > MAX_CELL_CHARS // 2 and _utf16_len(s) > MAX_CELL_CHARS:
             s = self._cut(ws, row, col, s, where)
-        ws.write_string(row, col, s, self.fmt(kind, quote=s.startswith(FORMULA_TRIGGERS)))
+        pair = self._text_formats.get(kind)
+        if pair is None:
+            pair = self._text_formats[kind] = (self.fmt(kind), self.fmt(kind, quote=True))
+        ws.put_string(row, col, s, pair[1] if s.startswith(FORMULA_TRIGGERS) else pair[0])
         if kind in self.wrapping:
             self.note_lines(ws, row, col, s)
 
@@ -308,8 +318,25 @@ class Cells:
             self.text(ws, row, col, s, kind)
             return
         self._links[name] = self._links.get(name, 0) + 1
-        ws.write_url(row, col, f"internal:{anchor}",
-                     self.fmt(kind, quote=s.startswith(FORMULA_TRIGGERS), link=True), string=s)
+        if len(s) > MAX_CELL_CHARS // 2 and _utf16_len(s) > MAX_CELL_CHARS:
+            s = _utf16_truncate(s, MAX_CELL_CHARS)
+        if not ws.put_link(row, col, s, anchor, self.fmt(kind, quote=s.startswith(FORMULA_TRIGGERS), link=True)):
+            self.text(ws, row, col, s, kind)
+
+    def links(self, ws: Worksheet, col: int, rows: Sequence[int], texts: Sequence[object],
+              anchors: Sequence[str | None], kind: str = "text") -> None:
+        """:meth:`link` for many cells of one column (the short path for plain texts)."""
+        name = ws.get_name()
+        plain, quoted = self.fmt(kind, link=True), self.fmt(kind, quote=True, link=True)
+        triggers = FORMULA_TRIGGERS
+        for r, t, a in zip(rows, texts, anchors):
+            used = self._links.get(name, 0)
+            if a is None or used >= MAX_LINKS or t.__class__ is not str or len(t) > 8000 or not t.isascii():
+                self.link(ws, r, col, t, a, kind)
+            elif ws.put_link(r, col, t, a, quoted if t.startswith(triggers) else plain):
+                self._links[name] = used + 1
+            else:
+                self.text(ws, r, col, t, kind)
 
     # -- any value -----------------------------------------------------------
     def value(self, ws: Worksheet, row: int, col: int, value: object, kind: str = "text",
@@ -330,11 +357,11 @@ class Cells:
             if math.isnan(number) or math.isinf(number):
                 return
             if kind in _NUMERIC_KINDS:
-                ws.write_number(row, col, number, self.fmt(kind))
+                ws.put_number(row, col, number, self.fmt(kind))
             elif kind == "id" or kind == "text" and number.is_integer():
                 self.text(ws, row, col, str(int(number)) if number.is_integer() else repr(number), "id")
             else:
-                ws.write_number(row, col, number, self.fmt("number" if not number.is_integer() else "int"))
+                ws.put_number(row, col, number, self.fmt("number" if not number.is_integer() else "int"))
         elif isinstance(value, (dt.datetime, dt.date)):
             if isinstance(value, dt.datetime) and value.tzinfo is not None:
                 value = value.replace(tzinfo=None)
@@ -346,6 +373,13 @@ class Cells:
         else:
             if not is_blank(value):
                 self.text(ws, row, col, value, kind if kind not in _NUMERIC_KINDS else "text", where=where)
+
+
+def count_lines(s: str, per_line: float) -> int:
+    """Lines text ``s`` takes when wrapped at ``per_line`` characters."""
+    if "\n" in s:
+        return sum(1 + int(len(part) / per_line) for part in s.split("\n"))
+    return 1 + int(len(s) / per_line)
 
 
 def clean_text(value: object) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping
 
+import numpy as np
 import pandas as pd
 
 from . import figures
@@ -18,7 +19,7 @@ from .write_sheets import (TABLE_TOP, Column, Context, plan_columns, print_setup
                            title_block, write_rows)
 
 if TYPE_CHECKING:
-    from xlsxwriter.worksheet import Worksheet
+    from .write_xlsx import FastWorksheet as Worksheet
 
 #: A profile section: its spec, the columns shown, and its rows by file.
 Section = tuple[Mapping[str, Any], list[str], dict[str, list[tuple]]]
@@ -45,13 +46,13 @@ def draw_matrix(ctx: Context) -> None:
     for i, c in enumerate(columns):
         cells.set_column(ws, i, c.width, c.kind if c.kind != "lea" else "text")
     write_rows(ctx, ws, top + 1, rows, columns[:len(lead)])
-    values = matrix.to_numpy()
+    values = matrix.to_numpy(dtype=float)
     score_fmt = cells.fmt("score")
     base = len(lead)
-    for r, row in enumerate(values, start=top + 1):
-        for c, v in enumerate(row, start=base):
-            if v == v:  # not NaN
-                ws.write_number(r, c, float(v), score_fmt)
+    for c in range(values.shape[1]):
+        column = values[:, c]
+        found = np.flatnonzero(np.isfinite(column))
+        ws.put_numbers(base + c, (found + top + 1).tolist(), column[found].tolist(), score_fmt)
     last_row = top + max(len(rows), 1)
     ws.add_table(top, 0, last_row, len(columns) - 1, {
         "name": table_id("lea_topic"), "style": conf.get("table_style", "Table Style Light 1"),
@@ -145,7 +146,7 @@ def _draw_block(ctx: Context, ws: Worksheet, top: int, file: str, identity: list
     cells = ctx.cells
     title = cells.fmt("block_title")
     for c in range(ncols):
-        ws.write_blank(top, c, None, title)
+        ws.put_blank(top, c, title)
     cells.text(ws, top, 0, ctx.names[file], "block_title")
     cells.link(ws, top, ncols - 1, ctx.layout["profiles"].get("back", "Back"), back, "block_title")
     r = top + 1
@@ -168,11 +169,11 @@ def _draw_block(ctx: Context, ws: Worksheet, top: int, file: str, identity: list
         if not rows:
             cells.text(ws, r, 0, conf.get("none", "none"), "subtitle")
             r += 1
+        kinds = _section_kinds(cols, declared)
         for values in rows[:limit]:
-            for c, (name, v) in enumerate(zip(cols, values)):
-                if name:
-                    kind = declared.get(name, {}).get("kind", "text")
-                    cells.value(ws, r, c, v, "wrap" if kind in ("text", "lea", "id") else kind)
+            for c, v, kind in zip(range(len(cols)), values, kinds):
+                if kind is not None and v is not None:
+                    cells.value(ws, r, c, v, kind)
             r += 1
         if len(rows) > limit:
             target = sec.get("sheet")
@@ -180,3 +181,12 @@ def _draw_block(ctx: Context, ws: Worksheet, top: int, file: str, identity: list
                 n=len(rows) - limit, sheet=ctx.sheet_names.get(target, target or ""))
             cells.link(ws, r, 0, text, anchor(ctx.sheet_names[target], 0) if target in ctx.sheet_names else None)
             r += 1
+
+
+def _section_kinds(cols: list[str], declared: Mapping[str, Any]) -> list[str | None]:
+    """The format kind of each column of a profile section (None: the column is left empty)."""
+    kinds: list[str | None] = []
+    for name in cols:
+        kind = declared.get(name, {}).get("kind", "text") if name else None
+        kinds.append("wrap" if kind in ("text", "lea", "id") else kind)
+    return kinds

@@ -18,7 +18,7 @@ from .write import anchor, clean_text
 from .write_sheets import Context, print_setup
 
 if TYPE_CHECKING:
-    from xlsxwriter.worksheet import Worksheet
+    from .write_xlsx import FastWorksheet as Worksheet
 
 # Where things sit on the Overview: figures in A:B, charts from column D,
 # the chart data under the charts.

@@ -20,11 +20,12 @@ import pandas as pd
 
 from . import figures
 from .figures import Layout, is_blank, sheet_spec
-from .write import CHARS_PER_WIDTH, FORMULA_TRIGGERS, Cells
+from .write import CHARS_PER_WIDTH, FORMULA_TRIGGERS, Cells, count_lines
 
 if TYPE_CHECKING:
     from xlsxwriter.workbook import Workbook
-    from xlsxwriter.worksheet import Worksheet
+
+    from .write_xlsx import FastWorksheet as Worksheet
 
 #: Row of a table sheet's header (title and description above it).
 TABLE_TOP = 3
@@ -87,7 +88,7 @@ def draw(workbook: Workbook, cells: Cells, summary: Any, layout: Layout) -> None
 
 
 def _add_sheet(ctx: Context, key: str, name: str) -> None:
-    ws = ctx.workbook.add_worksheet(name)
+    ws = ctx.workbook.add_worksheet(name)  # a FastWorksheet: see build_workbook
     ctx.sheets[key] = ws
     ctx.sheet_names[key] = name
 
@@ -342,24 +343,33 @@ def write_rows(ctx: Context, ws: Worksheet, first_row: int, frame: pd.DataFrame,
 
 
 def _write_lea_links(ctx: Context, ws: Worksheet, first_row: int, c: int, values: list, files: list) -> None:
-    cells, anchors = ctx.cells, ctx.anchors
+    anchors = ctx.anchors
+    rows: list[int] = []
+    texts: list[object] = []
+    where: list[str | None] = []
     for r, (v, f) in enumerate(zip(values, files), start=first_row):
         if v.__class__ is str and v.strip() or not is_blank(v):
-            cells.link(ws, r, c, v, anchors.get(f if f.__class__ is str else str(f)))
+            rows.append(r)
+            texts.append(v)
+            where.append(anchors.get(f if f.__class__ is str else str(f)))
+    ctx.cells.links(ws, c, rows, texts, where)
 
 
 def _write_numbers(cells: Cells, ws: Worksheet, first_row: int, c: int, values: list, kind: str) -> None:
-    fmt = cells.fmt(kind)
-    write_number = ws.write_number
+    rows: list[int] = []
+    numbers: list[float] = []
     for r, v in enumerate(values, start=first_row):
         cls = v.__class__
         if cls is float:
             if v == v and v not in _INFINITE:
-                write_number(r, c, v, fmt)
+                rows.append(r)
+                numbers.append(v)
         elif cls is int:
-            write_number(r, c, v, fmt)
+            rows.append(r)
+            numbers.append(v)
         elif v is not None:
             cells.value(ws, r, c, v, kind)
+    ws.put_numbers(c, rows, numbers, cells.fmt(kind))
 
 
 def _write_texts(cells: Cells, ws: Worksheet, first_row: int, c: int, values: list, kind: str,
@@ -367,9 +377,12 @@ def _write_texts(cells: Cells, ws: Worksheet, first_row: int, c: int, values: li
     plain, quoted = cells.fmt(kind), cells.fmt(kind, quote=True)
     flag = cells.fmt("mark" if kind == "mark" else "flag")
     yes, no = cells.yes, (None if kind == "mark" else cells.no)
-    write_string = ws.write_string
     triggers = FORMULA_TRIGGERS
     per_line = max(width * CHARS_PER_WIDTH, 1.0) if kind in cells.wrapping else 0.0
+    rows: list[int] = []
+    texts: list[str] = []
+    formats: list[Any] = []
+    seen = cells.line_counts(ws)
     for r, v in enumerate(values, start=first_row):
         cls = v.__class__
         if cls is str:
@@ -378,14 +391,21 @@ def _write_texts(cells: Cells, ws: Worksheet, first_row: int, c: int, values: li
             if len(v) > 8000 or not v.isascii():
                 cells.text(ws, r, c, v, kind)  # may need cutting or cleaning
                 continue
-            write_string(r, c, v, quoted if v.startswith(triggers) else plain)
+            rows.append(r)
+            texts.append(v)
+            formats.append(quoted if v.startswith(triggers) else plain)
             if per_line and (len(v) > per_line or "\n" in v):
-                cells.note_lines(ws, r, c, v)
+                lines = count_lines(v, per_line)
+                if lines > seen.get(r, 1):
+                    seen[r] = lines
         elif cls is bool:
             if v or no is not None:
-                write_string(r, c, yes if v else no, flag)
+                rows.append(r)
+                texts.append(yes if v else no)
+                formats.append(flag)
         elif v is not None:
             cells.value(ws, r, c, v, kind)
+    ws.put_strings(c, rows, texts, formats)
 
 
 _INFINITE = (math.inf, -math.inf)

@@ -1,0 +1,402 @@
+"""A faster xlsxwriter worksheet for the large sheets of the summary.
+
+xlsxwriter spends about 9 µs on each cell: a checked ``write_*`` call that
+stores a tuple, then at ``close()`` a generic per-cell XML writer.  A large
+State's summary has half a million cells and tens of thousands of links, so
+that alone would take seconds.  :class:`FastWorksheet` is an xlsxwriter
+``Worksheet`` (``workbook.add_worksheet(name, worksheet_class=FastWorksheet)``)
+whose ``put_*`` methods store each cell as its finished XML (a ``str`` in the
+worksheet's cell table, where xlsxwriter keeps a tuple), without the argument
+conversion and per-call checks of ``write_*`` (the caller has checked the
+text: see :class:`needsassess.write.Cells`), and whose sheet-data and
+hyperlink writers join those strings row by row.  Cells written with the
+ordinary ``write_*`` methods on the same sheet are written the stock way.
+
+A format's style number is taken when its first cell is stored, not when the
+sheet is written, so styles are numbered in the order they are first used;
+with formats numbered in the same order the XML is the same, byte for byte,
+as xlsxwriter's (``tests/test_write_xlsx.py`` compares them).  This relies on
+xlsxwriter's cell table, hyperlink table and shared-string table, stable
+across xlsxwriter 3.x; the workbook must not use ``constant_memory`` or
+``worksheet.autofit()`` (which read the cell tuples).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import zipfile
+from functools import partial
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+import xlsxwriter.workbook as _xlsxwriter_workbook
+
+from xlsxwriter.exceptions import OverlappingRange
+from xlsxwriter.packager import Packager
+from xlsxwriter.sharedstrings import SharedStrings
+from xlsxwriter.url import Url, UrlTypes
+from xlsxwriter.utility import xl_col_to_name, xl_range
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import (CellNumberTuple, CellStringTuple, RowInfo, Worksheet,
+                                  xl_rowcol_to_cell_fast)
+
+if TYPE_CHECKING:
+    from xlsxwriter.format import Format
+
+#: Excel's sheet size (rows and columns) and its limit of links on a sheet.
+MAX_ROWS, MAX_COLS, MAX_LINKS = 1_048_576, 16_384, 65_530
+
+_ATTR_SPECIALS = frozenset('&"<>\n')
+#: What xlsxwriter escapes in a shared string (control characters, "_x0000_" look-alikes, non-characters).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+_SPACE = re.compile(r"\s")
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    """Whether two (first row, first col, last row, last col) rectangles share a cell."""
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def _attr(value: str) -> str:
+    """Escape an attribute value exactly as xlsxwriter does."""
+    if _ATTR_SPECIALS.isdisjoint(value):
+        return value
+    return (value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+            .replace(">", "&gt;").replace("\n", "&#xA;"))
+
+
+class FastWorksheet(Worksheet):
+    """An xlsxwriter worksheet that stores cells as finished XML and writes them in bulk."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._col_names: dict[int, str] = {}
+        self._styles: dict[int, str] = {}
+        self._urls: dict[tuple[str, str], Url] = {}  # FastWorkbook shares one among its sheets
+        self._table_areas: list[tuple[int, int, int, int]] = []
+
+    # -- storing cells ----------------------------------------------------------
+    def _grow(self, row_lo: int, row_hi: int, col_lo: int, col_hi: int) -> bool:
+        """Widen the used range as ``_check_dimensions`` does; False when out of the sheet."""
+        if row_lo < 0 or col_lo < 0 or row_hi >= MAX_ROWS or col_hi >= MAX_COLS:
+            return False
+        if self.dim_rowmin is None or row_lo < self.dim_rowmin:
+            self.dim_rowmin = row_lo
+        if self.dim_rowmax is None or row_hi > self.dim_rowmax:
+            self.dim_rowmax = row_hi
+        if self.dim_colmin is None or col_lo < self.dim_colmin:
+            self.dim_colmin = col_lo
+        if self.dim_colmax is None or col_hi > self.dim_colmax:
+            self.dim_colmax = col_hi
+        return True
+
+    def _style(self, fmt: Format) -> str:
+        """The ``s`` attribute of a cell in ``fmt``."""
+        found = self._styles.get(id(fmt))
+        if found is None:
+            found = self._styles[id(fmt)] = f' s="{fmt._get_xf_index()}"'
+        return found
+
+    def _col(self, col: int) -> str:
+        name = self._col_names.get(col)
+        if name is None:
+            name = self._col_names[col] = xl_col_to_name(col)
+        return name
+
+    def _string_index(self, text: str) -> int:
+        sst = self.str_table
+        sst.count += 1
+        index = sst.string_table.get(text)
+        if index is None:
+            index = sst.string_table[text] = sst.unique_count
+            sst.unique_count += 1
+        return index
+
+    # A cell without a format of its own takes its row's or column's when the
+    # sheet is written; such cells are stored the stock way.
+    def put_string(self, row: int, col: int, text: str, fmt: Format | None) -> None:
+        """Store ``text`` (already within Excel's 32,767 characters) as a shared string."""
+        if self._grow(row, row, col, col):
+            index = self._string_index(text)
+            self.table[row][col] = (CellStringTuple(index, None) if fmt is None else
+                                    f'<c r="{self._col(col)}{row + 1}"{self._style(fmt)} t="s"><v>{index}</v></c>')
+
+    def put_number(self, row: int, col: int, number: float, fmt: Format | None) -> None:
+        """Store a finite number."""
+        if self._grow(row, row, col, col):
+            self.table[row][col] = (CellNumberTuple(number, None) if fmt is None else
+                                    f'<c r="{self._col(col)}{row + 1}"{self._style(fmt)}><v>{number:.16G}</v></c>')
+
+    def put_blank(self, row: int, col: int, fmt: Format) -> None:
+        """Store an empty cell that carries a format."""
+        if self._grow(row, row, col, col):
+            self.table[row][col] = f'<c r="{self._col(col)}{row + 1}"{self._style(fmt)}/>'
+
+    def put_strings(self, col: int, rows: Sequence[int], texts: Sequence[str],
+                    formats: Sequence[Format | None]) -> None:
+        """Store many texts of one column (rows ascending, texts checked by the caller)."""
+        if not rows or not self._grow(rows[0], rows[-1], col, col):
+            return
+        sst = self.str_table
+        known = sst.string_table
+        table, name, style = self.table, self._col(col), self._style
+        styles: dict[int, str] = {}
+        for r, s, f in zip(rows, texts, formats):
+            index = known.get(s)
+            if index is None:
+                index = known[s] = sst.unique_count
+                sst.unique_count += 1
+            if f is None:
+                table[r][col] = CellStringTuple(index, None)
+                continue
+            st = styles.get(id(f))
+            if st is None:
+                st = styles[id(f)] = style(f)
+            table[r][col] = f'<c r="{name}{r + 1}"{st} t="s"><v>{index}</v></c>'
+        sst.count += len(rows)
+
+    def put_numbers(self, col: int, rows: Sequence[int], numbers: Sequence[float], fmt: Format | None) -> None:
+        """Store many finite numbers of one column (rows ascending) in one format."""
+        if not rows or not self._grow(rows[0], rows[-1], col, col):
+            return
+        table = self.table
+        if fmt is None:
+            for r, x in zip(rows, numbers):
+                table[r][col] = CellNumberTuple(x, None)
+            return
+        head, style = f'<c r="{self._col(col)}', self._style(fmt)
+        for r, x in zip(rows, numbers):
+            table[r][col] = f'{head}{r + 1}"{style}><v>{x:.16G}</v></c>'
+
+    def put_link(self, row: int, col: int, text: str, location: str, fmt: Format | None) -> bool:
+        """Store ``text`` linked to ``location`` in this workbook (``'Sheet'!A1``).
+
+        Cells linking to the same place with the same text share one link
+        object.  Returns False, storing nothing, past Excel's limit of links
+        on a sheet.
+        """
+        if self.hlink_count >= MAX_LINKS or not self._grow(row, row, col, col):
+            return False
+        key = (location, text)
+        url = self._urls.get(key)
+        if url is None:
+            url = self._urls[key] = Url("internal:" + location)
+            url._text = text
+        self.hlink_count += 1
+        if fmt is None:
+            fmt = self.default_url_format  # as write_url: a link looks like one
+        self.table[row][col] = (f'<c r="{self._col(col)}{row + 1}"{self._style(fmt)} t="s">'
+                                f'<v>{self._string_index(text)}</v></c>')
+        self.hyperlinks[row][col] = url
+        return True
+
+    def set_heights(self, heights: Mapping[int, float]) -> None:
+        """Set many rows' heights (in points), as ``set_row(row, height)`` does for each."""
+        low_col = self.dim_colmin if self.dim_colmin is not None else 0
+        for row, points in heights.items():
+            pixels = int(points * 4.0 / 3.0 + 0.5)
+            if pixels == 0:  # a hidden row: the stock way
+                self.set_row(row, points)
+            elif self._grow(row, row, low_col, low_col):
+                self.row_info[row] = RowInfo(height=pixels, row_format=None, hidden=False, level=0,
+                                             collapsed=False)
+                self.row_sizes[row] = [pixels, False]
+
+    def add_table(self, first_row: int, first_col: int, last_row: int, last_col: int,  # type: ignore[override]
+                  options: dict[str, Any] | None = None) -> int:
+        """xlsxwriter's ``add_table``, without its check of every cell of the range.
+
+        xlsxwriter records each cell of a table in a dictionary to refuse
+        overlapping tables and merged ranges, about 1 µs a cell.  Here a plain
+        table (header row, no total row, formulas or data) is checked against
+        the earlier tables and merged ranges as rectangles, then made over
+        its first two rows and stretched to its real size.
+        """
+        opts = dict(options or {})
+        plain = (opts.get("header_row", True) and not opts.get("total_row") and "data" not in opts
+                 and not any(c and (c.get("formula") or c.get("total_function") or c.get("total_string"))
+                             for c in opts.get("columns", [])))
+        if not plain or last_row - first_row < 2 or first_row > last_row or first_col > last_col:
+            return super().add_table(first_row, first_col, last_row, last_col, options)
+        area = (first_row, first_col, last_row, last_col)
+        merged = [(r1, c1, r2, c2) for r1, c1, r2, c2 in self.merge]
+        for other in self._table_areas + merged:
+            if _overlap(area, other):
+                raise OverlappingRange(f"Table range '{xl_range(*area)}' overlaps the range '{xl_range(*other)}'.")
+        if last_row >= MAX_ROWS or last_col >= MAX_COLS:
+            return -1
+        done = super().add_table(first_row, first_col, first_row + 1, last_col, options)
+        if done == 0:
+            table = self.tables[-1]
+            table["range"] = table["a_range"] = xl_range(first_row, first_col, last_row, last_col)
+            if table.get("autofilter"):
+                table["autofilter"] = table["a_range"]
+            self._table_areas.append(area)
+        return done
+
+    def merge_range(self, first_row: int, first_col: int, last_row: int, last_col: int,  # type: ignore[override]
+                    data: Any, cell_format: Format | None = None) -> int:
+        """xlsxwriter's ``merge_range``, also refusing to overlap a table made by :meth:`add_table`."""
+        area = (min(first_row, last_row), min(first_col, last_col), max(first_row, last_row),
+                max(first_col, last_col))
+        for other in self._table_areas:
+            if _overlap(area, other):
+                self._check_dimensions(area[0], area[1])  # as xlsxwriter, which widens the sheet first
+                self._check_dimensions(area[2], area[3])
+                raise OverlappingRange(f"Merge range '{xl_range(*area)}' overlaps the table range "
+                                       f"'{xl_range(*other)}'.")
+        return super().merge_range(first_row, first_col, last_row, last_col, data, cell_format)
+
+    # -- writing XML --------------------------------------------------------------
+    def _calculate_spans(self) -> None:
+        spans: dict[int, list[int]] = {}
+        lo_row, hi_row = self.dim_rowmin, self.dim_rowmax
+        for source in (self.table, self.comments):
+            for row_num, cells in source.items():
+                if not cells or lo_row is None or not lo_row <= row_num <= hi_row:
+                    continue
+                lo, hi = min(cells), max(cells)
+                block = spans.get(row_num >> 4)
+                if block is None:
+                    spans[row_num >> 4] = [lo, hi]
+                else:
+                    if lo < block[0]:
+                        block[0] = lo
+                    if hi > block[1]:
+                        block[1] = hi
+        self.row_spans = {k: f"{lo + 1}:{hi + 1}" for k, (lo, hi) in spans.items()}
+
+    def _write_rows(self) -> None:
+        self._calculate_spans()
+        table, row_info, comments, spans = self.table, self.row_info, self.comments, self.row_spans
+        write = self.fh.write
+        # A row without options of its own gets a plain tag (what _write_row writes for it).
+        plain_rows = (self.default_row_height == self.original_row_height and self.excel_version != 2010)
+        lo_row, hi_row = self.dim_rowmin, self.dim_rowmax
+        for row_num in sorted(set(table) | set(row_info) | set(comments)):
+            if row_num < lo_row or row_num > hi_row:
+                continue
+            cells = table.get(row_num)
+            info = row_info.get(row_num)
+            span = spans.get(row_num >> 4)
+            if not cells:
+                if info is not None or row_num in comments:
+                    self._write_empty_row(row_num, span, info)
+                continue
+            if info is None and plain_rows:
+                parts = [f'<row r="{row_num + 1}" spans="{span}">' if span else f'<row r="{row_num + 1}">']
+            elif (plain_rows and info.row_format is None and not info.hidden and not info.level
+                  and not info.collapsed and info.height is not None):  # a height only (see set_heights)
+                tag = f'<row r="{row_num + 1}"' + (f' spans="{span}"' if span else "")
+                if info.height != self.original_row_height:
+                    tag += f' ht="{info.height * 0.75:.16g}" customHeight="1"'
+                parts = [tag + ">"]
+            else:
+                self._write_row(row_num, span, info)
+                parts = []
+            for col in sorted(cells):
+                cell = cells[col]
+                if cell.__class__ is str:
+                    parts.append(cell)
+                else:  # a cell of the ordinary write_* methods: the stock writer, in its place
+                    write("".join(parts))
+                    parts = []
+                    self._write_cell(row_num, col, cell)
+            parts.append("</row>")
+            write("".join(parts))
+
+    def _write_hyperlinks(self) -> None:
+        if not self.hyperlinks or any(u._link_type in (UrlTypes.URL, UrlTypes.EXTERNAL) or u._tip
+                                      for links in self.hyperlinks.values() for u in links.values()):
+            super()._write_hyperlinks()  # external links need relationships: the stock way
+            return
+        escaped: dict[int, str] = {}
+        parts = ["<hyperlinks>"]
+        for row_num in sorted(self.hyperlinks):
+            links = self.hyperlinks[row_num]
+            for col in sorted(links):
+                url = links[col]
+                tail = escaped.get(id(url))
+                if tail is None:
+                    tail = escaped[id(url)] = f'location="{_attr(url._link)}" display="{_attr(url._text)}"/>'
+                parts.append(f'<hyperlink ref="{xl_rowcol_to_cell_fast(row_num, col)}" {tail}')
+        parts.append("</hyperlinks>")
+        self.fh.write("".join(parts))
+
+
+class FastSharedStrings(SharedStrings):
+    """The shared-string part, written in one piece (the same XML as xlsxwriter's)."""
+
+    def _write_sst_strings(self) -> None:
+        parts = []
+        for s in self.string_table.string_array:
+            if _CONTROL.search(s):
+                s = self._escape_control_characters(s)
+            if s.startswith("<r>") and s.endswith("</r>"):  # a rich string, written as it is
+                parts.append(f"<si>{s}</si>")
+                continue
+            preserve = ' xml:space="preserve"' if s and (_SPACE.match(s[0]) or _SPACE.match(s[-1])) else ""
+            if "&" in s or "<" in s or ">" in s:
+                s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            parts.append(f"<si><t{preserve}>{s}</t></si>")
+        self.fh.write("".join(parts))
+
+
+class FastPackager(Packager):
+    """xlsxwriter's packager, with :class:`FastSharedStrings`."""
+
+    def _write_shared_strings_file(self) -> None:
+        if not self.workbook.str_table.count:
+            return
+        sst = FastSharedStrings()
+        sst.string_table = self.workbook.str_table
+        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+        sst._assemble_xml_file()
+
+
+class _LevelZip(zipfile.ZipFile):
+    """A ZipFile that compresses every member at its own ``compresslevel``."""
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, compress_type: int | None = None,
+                 compresslevel: int | None = None) -> None:
+        super().writestr(zinfo_or_arcname, data, compress_type,
+                         self.compresslevel if compresslevel is None else compresslevel)
+
+
+_ZIP_LOCK = threading.Lock()
+
+
+class FastWorkbook(Workbook):
+    """An xlsxwriter workbook whose worksheets are :class:`FastWorksheet`, whose
+    shared strings are written by :class:`FastSharedStrings` and whose parts are
+    compressed at :attr:`zip_level`."""
+
+    worksheet_class = FastWorksheet
+    #: zlib level of the package's parts.  xlsxwriter uses zlib's default (6);
+    #: on the summary's XML level 4 deflates twice as fast for a file about an
+    #: eighth larger (level 1: 2.4 times as fast, 45 % larger).
+    zip_level = 4
+
+    def __init__(self, filename: Any = None, options: dict[str, Any] | None = None) -> None:
+        super().__init__(filename, options)
+        self._urls: dict[tuple[str, str], Url] = {}
+
+    def add_worksheet(self, name: str | None = None, worksheet_class: Any = None) -> Any:
+        sheet = super().add_worksheet(name, worksheet_class)
+        if isinstance(sheet, FastWorksheet):
+            sheet._urls = self._urls  # a link's target and text are the same on every sheet
+        return sheet
+
+    def _get_packager(self) -> Packager:
+        return FastPackager()
+
+    def _store_workbook(self) -> None:
+        # xlsxwriter makes its ZipFile inside this method and offers no level;
+        # its module's name for the class is swapped for the length of the call.
+        with _ZIP_LOCK:
+            stock = _xlsxwriter_workbook.ZipFile
+            _xlsxwriter_workbook.ZipFile = partial(_LevelZip, compresslevel=self.zip_level)  # type: ignore[misc]
+            try:
+                super()._store_workbook()
+            finally:
+                _xlsxwriter_workbook.ZipFile = stock  # type: ignore[misc]
