@@ -188,10 +188,13 @@ def _print_top_topics(topics: Any, n: int = 5) -> None:
     if topics.empty:
         print("Top topics: none (no needs were found)")
         return
+    from .taxonomy import ALL_AREAS
+
     print("Top topics:")
     for t in topics.head(n).itertuples(index=False):
         label = getattr(t, "label", "") or t.topic
-        print(f"  {int(t.rank):>2}. {label} ({t.area}): {int(t.n_leas)} LEAs")
+        area = "all areas" if t.area == ALL_AREAS else t.area
+        print(f"  {int(t.rank):>2}. {label} ({area}): {int(t.n_leas)} LEAs")
 
 
 def _indent(text: str, pad: str = "  ") -> str:
