@@ -23,6 +23,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from .colors import TabColour, theme_palette
+from .extents import ods_extents, sheet_extent
 
 #: File name endings taken for workbooks when a folder is listed.
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".xlsb", ".ods"})
@@ -74,6 +75,14 @@ class Limits:
         Parts smaller than this are not ratio-checked.
     head_bytes : int
         How much of a sheet part is inflated to find its ``<sheetPr>``.
+    sheet_cells : int
+        Largest used range (rows x columns from the first to the last cell
+        holding a value) of a tab that is loaded; a tab of a few bytes can
+        claim billions of cells, which would exhaust memory.
+    workbook_cells : int
+        Largest number of cells loaded from one workbook, all tabs together.
+    file_bytes : int
+        Largest file read at all (checked on its size before it is opened).
     """
 
     part_bytes: int = 50 * 2**20
@@ -81,6 +90,9 @@ class Limits:
     ratio: float = 250.0
     ratio_min_bytes: int = 2**20
     head_bytes: int = 8192
+    sheet_cells: int = 2_000_000
+    workbook_cells: int = 6_000_000
+    file_bytes: int = 200 * 2**20
 
 
 @dataclass
@@ -122,7 +134,9 @@ class Container:
     archive: zipfile.ZipFile | None = None
     theme_part: str = ""
     limits: Limits = field(default_factory=Limits)
+    data: bytes = field(default=b"", repr=False)
     _formulas: dict[str, frozenset[tuple[int, int]]] = field(default_factory=dict)
+    _cells_loaded: int = 0
 
     def palette(self, fallback: Sequence[str]) -> list[str]:
         """Theme colours in Excel's index order (the fallback fills gaps)."""
@@ -154,15 +168,40 @@ class Container:
         Raises
         ------
         Unreadable
-            ``tab-unreadable`` when calamine cannot load the sheet.
+            ``tab-unreadable`` when calamine cannot load the sheet;
+            ``tab-too-large`` when its used range is past the limits (checked
+            before calamine, which would allocate every cell of it).
         """
+        limits = self.limits
+        budget = min(limits.sheet_cells, limits.workbook_cells - self._cells_loaded)
+        cells = self._extent_cells(sheet, max(budget, 0))
+        if cells > limits.sheet_cells:
+            raise Unreadable("tab-too-large", f"tab {sheet.name!r} spans {cells:,} cells from its first to its "
+                             f"last value, more than the {limits.sheet_cells:,} allowed; it was not read")
+        if cells > budget:
+            raise Unreadable("tab-too-large", f"tab {sheet.name!r} ({cells:,} cells) would bring the cells read "
+                             f"from this workbook past the {limits.workbook_cells:,} allowed; it was not read")
         try:
             ws = self.book.get_sheet_by_name(sheet.name)
             rows = ws.to_python(skip_empty_area=False)
             merged = ws.merged_cell_ranges or []
         except Exception as exc:  # calamine raises its own and builtin errors
             raise Unreadable("tab-unreadable", f"tab {sheet.name!r} could not be read: {_why(exc)}") from exc
+        self._cells_loaded += len(rows) * max((len(r) for r in rows), default=0)
         return rows, merged
+
+    def _extent_cells(self, sheet: SheetEntry, budget: int) -> int:
+        """Cells of the sheet's used range as calamine will lay it out, or a bound within ``budget``.
+
+        0 when not known beforehand (.xls, .ods).
+        """
+        if self.archive is None or not sheet.part:
+            return 0  # .xls (at most 65,536 x 256 cells) and .ods (checked when opened) are loaded already
+        try:
+            xml = _inflate(self.archive, self.data, sheet.part, self.limits.part_bytes)
+        except Exception:  # damage of any kind: calamine meets it too and says so
+            return 0
+        return sheet_extent(xml, budget)
 
     def uncached_formulas(self, sheet: SheetEntry) -> frozenset[tuple[int, int]]:
         """Cells (row, column from 0) of a sheet holding a formula with no saved value.
@@ -239,18 +278,26 @@ def _open_zip(data: bytes, suffix: str, limits: Limits) -> Container:
         raise Unreadable("file-unsupported", "binary workbooks (.xlsb) cannot be read; save it as .xlsx")
     if "xl/workbook.xml" not in names:
         if "mimetype" in names and zf.read("mimetype").strip() == _ODS_MIMETYPE:
+            for part in ("content.xml", "styles.xml"):
+                if part in names:
+                    _refuse_entities(zf, data, part, limits)
+            if "content.xml" in names:
+                _check_ods_extents(_read_part(zf, "content.xml", limits.part_bytes), limits)
             book = _calamine(data)
             return Container("ods", book, _sheets_from_calamine(book), archive=zf, limits=limits)
         what = "a Word document" if "word/document.xml" in names else (
             "a PowerPoint file" if "ppt/presentation.xml" in names else "a zip archive")
         raise Unreadable("file-not-workbook", f"the file is {what}, not an Excel workbook")
     kind = "xlsm" if suffix in (".xlsm", ".xltm") or "xl/vbaProject.bin" in names else "xlsx"
-    sheets, theme_part = _workbook_sheets(zf, names, limits)
+    sheets, theme_part, parsed = _workbook_sheets(zf, names, limits)
+    for part in parsed:
+        if part in names:
+            _refuse_entities(zf, data, part, limits)
     for sheet in sheets:
         if sheet.part in names:
             sheet.colour = _tab_colour(zf, data, sheet, limits)
     book = _calamine(data)
-    return Container(kind, book, sheets, archive=zf, theme_part=theme_part, limits=limits)
+    return Container(kind, book, sheets, archive=zf, theme_part=theme_part, limits=limits, data=data)
 
 
 def _check_sizes(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
@@ -269,7 +316,9 @@ def _check_sizes(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
                          f"more than the {_mb(limits.total_bytes)} allowed")
 
 
-def _workbook_sheets(zf: zipfile.ZipFile, names: set[str], limits: Limits) -> tuple[list[SheetEntry], str]:
+def _workbook_sheets(zf: zipfile.ZipFile, names: set[str], limits: Limits
+                     ) -> tuple[list[SheetEntry], str, list[str]]:
+    """Tabs in workbook order, the theme part, and the other XML parts calamine parses."""
     root = _parse(_read_part(zf, "xl/workbook.xml", limits.part_bytes))
     targets: dict[str, tuple[str, str]] = {}
     if "xl/_rels/workbook.xml.rels" in names:
@@ -279,6 +328,8 @@ def _workbook_sheets(zf: zipfile.ZipFile, names: set[str], limits: Limits) -> tu
             part = target.lstrip("/") if target.startswith("/") else _join("xl", target)
             targets[rel.get("Id", "")] = (part, rel.get("Type", "").rsplit("/", 1)[-1])
     theme_part = next((part for part, typ in targets.values() if typ == "theme"), "")
+    parsed = {part for part, typ in targets.values() if typ in ("sharedStrings", "styles")}
+    parsed.update(("xl/sharedStrings.xml", "xl/styles.xml"))
     sheets: list[SheetEntry] = []
     for element in root.iter():
         if _local(element.tag) != "sheet":
@@ -287,7 +338,34 @@ def _workbook_sheets(zf: zipfile.ZipFile, names: set[str], limits: Limits) -> tu
         part, typ = targets.get(rid, ("", "worksheet"))
         sheets.append(SheetEntry(name=element.get("name", ""), part=part,
                                  state=element.get("state", "visible") or "visible", kind=typ))
-    return sheets, theme_part
+    return sheets, theme_part, sorted(parsed)
+
+
+def _check_ods_extents(content: bytes, limits: Limits) -> None:
+    """Refuse an OpenDocument file whose tables span too many cells: calamine loads them all when it opens it."""
+    extents = ods_extents(content)
+    for name, cells in extents.items():
+        if cells > limits.sheet_cells:
+            raise Unreadable("file-too-large", f"tab {name!r} spans {cells:,} cells from its first to its last "
+                             f"value, more than the {limits.sheet_cells:,} allowed; the workbook was not read")
+    if sum(extents.values()) > limits.workbook_cells:
+        raise Unreadable("file-too-large", f"the tabs span {sum(extents.values()):,} cells together, more than "
+                         f"the {limits.workbook_cells:,} allowed; the workbook was not read")
+
+
+def _refuse_entities(zf: zipfile.ZipFile, data: bytes, part: str, limits: Limits) -> None:
+    """Refuse a part that declares a DTD or entities ("billion laughs") before calamine parses it.
+
+    A DTD can only stand in the prolog, before the root element, so the
+    first kilobytes of the part tell.
+    """
+    try:
+        head = _head(zf, data, part, limits.head_bytes)
+    except Exception as exc:  # zlib.error, BadZipFile, EOFError and friends
+        raise Unreadable("file-corrupt", f"the workbook part {part} is damaged ({_why(exc)})") from exc
+    if b"<!" in head and _DTD.search(head):
+        raise Unreadable("file-unsafe-xml", f"the workbook part {part} declares XML entities or a DTD; "
+                         "refused for safety")
 
 
 def _tab_colour(zf: zipfile.ZipFile, data: bytes, sheet: SheetEntry, limits: Limits) -> TabColour | None:
@@ -305,6 +383,25 @@ def _tab_colour(zf: zipfile.ZipFile, data: bytes, sheet: SheetEntry, limits: Lim
         return None
     attrs = {_local(k.decode()): v.decode() for k, v in _ATTR.findall(colour.group(1))}
     return TabColour.from_attributes(attrs)
+
+
+def _inflate(zf: zipfile.ZipFile, data: bytes, name: str, cap: int) -> bytes:
+    """A whole part, inflated straight from the file's bytes (no CRC check: calamine does that).
+
+    Raises ``Unreadable("file-too-large")`` past ``cap`` bytes.
+    """
+    info = zf.getinfo(name)
+    if info.compress_type != zipfile.ZIP_DEFLATED or not data:
+        return _read_part(zf, name, cap)
+    start = info.header_offset
+    if data[start:start + 4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {name}")
+    name_len, extra_len = struct.unpack_from("<HH", data, start + 26)
+    begin = start + 30 + name_len + extra_len
+    out = zlib.decompressobj(-15).decompress(memoryview(data)[begin:begin + info.compress_size], cap + 1)
+    if len(out) > cap:
+        raise Unreadable("file-too-large", f"part {name} expands past {_mb(cap)}")
+    return out
 
 
 def _head(zf: zipfile.ZipFile, data: bytes, name: str, limit: int) -> bytes:

@@ -186,6 +186,13 @@ def extract_analysis(grid: Grid, area: str, ctx: Context) -> Analysis:
     if not questions:
         ctx.problem("questions-missing", grid, None, f"no open-ended questions were found on {grid.name!r}")
         return result
+    expected = len(template.questions_for(area))
+    if in_section is None and len(questions) < expected:
+        # without the section title, a question worded in a way the template does not know is invisible
+        ctx.problem("questions-fewer", grid, None,
+                    f"{len(questions)} of the {expected} questions the template lists for {area} were found on "
+                    f"{grid.name!r}, which has no questions section title; a question may be worded so that "
+                    "the reader does not recognise it")
     q_cells = {(q.row, q.col) for q in questions}
     placeholders = _placeholders(template)
     for number, (q, nxt) in enumerate(zip(questions, [*questions[1:], None]), start=1):

@@ -149,7 +149,8 @@ def file_counts(files: pd.DataFrame, status: Mapping[str, Sequence[str]]) -> dic
 def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame:
         return pd.Series([], dtype=float)
-    return pd.to_numeric(frame[column], errors="coerce")
+    # float64 so that a missing value is NaN, never pandas' NA (nullable Int64 ratings)
+    return pd.to_numeric(frame[column], errors="coerce").astype("float64")
 
 
 def non_empty_answers(responses: pd.DataFrame) -> pd.DataFrame:

@@ -53,6 +53,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "field-invalid": ("warning", "A field's value could not be understood."),
     "lea-identity-missing": ("error", "The LEA's name and ID could not be read; its rows carry the file name instead."),
     "questions-missing": ("warning", "No open-ended questions were found on an analysis tab."),
+    "questions-fewer": ("warning", "Fewer questions than the template lists were found on an analysis tab that has no questions section title."),
     "answer-missing": ("warning", "A question has no answer."),
     "answer-truncated": ("warning", "An answer is longer than Excel's cell limit and was cut."),
     "capacity-missing": ("warning", "No capacity self-rating block was found on an analysis tab."),
@@ -70,6 +71,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     # reader additions
     "blank-tool": ("warning", "A blank copy of the tool (no LEA, no answers, no needs) was skipped."),
     "read-failed": ("error", "The reader stopped on this workbook because of an internal error; please report it."),
+    # hostile input
+    "tab-too-large": ("error", "A tab's cells span more rows and columns than the configured limit; it was not read."),
 }
 
 

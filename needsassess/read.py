@@ -10,8 +10,12 @@ tables are made once at the end (:mod:`.result`).
 
 from __future__ import annotations
 
+import gc
 import os
+import stat
+import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -62,7 +66,12 @@ def read_workbook(path: str | os.PathLike[str], *, template: str | os.PathLike[s
     tmpl = load_template(template)
     base = Path(root) if root is not None else path.parent
     rel = _relative(path, base)
-    return build([read_file(str(path), rel, tmpl, limits)], source=str(path))
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # the reader meets the same error and reports it
+    refused = _too_large(rel, size, limits or Limits())
+    return build([refused or read_file(str(path), rel, tmpl, limits)], source=str(path))
 
 
 def read_folder(path: str | os.PathLike[str], *, recursive: bool = True,
@@ -76,6 +85,9 @@ def read_folder(path: str | os.PathLike[str], *, recursive: bool = True,
         The folder (a single workbook is read as a folder of one).
     recursive : bool
         Also read sub-folders (folder links are followed once; loops are reported).
+        Lock files (``~$name.xlsx``), hidden files and system clutter are
+        skipped without a word; other files that are not workbooks are
+        skipped with a ``file-skipped`` warning.
     template : path, Template or None
         The layout description; None uses the shipped one.
     workers : int, optional
@@ -103,21 +115,27 @@ def read_folder(path: str | os.PathLike[str], *, recursive: bool = True,
     if not root.is_dir():
         raise InputError(f"no such folder: {root}")
     tmpl = load_template(template)
-    found, skipped, folder_problems = list_files(root, recursive=recursive)
+    found, skipped, folder_problems = list_files(root, recursive=recursive, limits=limits)
     results = _read_all(found, tmpl, limits, workers, progress)
     everything = sorted(results + skipped, key=lambda r: r.file)
     return build(everything, source=str(root), extra_problems=folder_problems)
 
 
 # ---------------------------------------------------------------- folders
-def list_files(root: Path, *, recursive: bool = True) -> tuple[list[tuple[str, str]], list[FileResult],
-                                                               list[Problem]]:
-    """Workbooks to read under ``root``, files skipped, and folder problems.
+def list_files(root: Path, *, recursive: bool = True, limits: Limits | None = None
+               ) -> tuple[list[tuple[str, str]], list[FileResult], list[Problem]]:
+    """Workbooks to read under ``root``, files not read, and folder problems.
 
-    Returns ``(path, relative name)`` pairs sorted by relative name; skipped
-    files (lock files, system clutter, other kinds of files) as ``skipped``
-    results, with a ``file-skipped`` warning for files that are not clutter.
+    Returns ``(path, relative name)`` pairs sorted by relative name; files
+    not read as results of their own: lock files, hidden files and system
+    clutter skipped silently; other files that are not workbooks skipped
+    with a ``file-skipped`` warning; workbook-named entries that cannot be
+    read at all failed with an error (``file-unreadable`` for a named pipe,
+    a device or a link to nothing: opening them could block or never end;
+    ``file-too-large`` past ``limits.file_bytes``).  The walk never loops:
+    a folder reached twice (through a link) is reported and not followed.
     """
+    limits = limits or Limits()
     found: list[tuple[str, str]] = []
     skipped: list[FileResult] = []
     problems: list[Problem] = []
@@ -125,49 +143,87 @@ def list_files(root: Path, *, recursive: bool = True) -> tuple[list[tuple[str, s
     stack = [root]
     while stack:
         folder = stack.pop()
+        where = display_name(_relative(folder, root))
         try:
             st = folder.stat()
             key = (st.st_dev, st.st_ino)
             if key in seen:
-                problems.append(Problem(_relative(folder, root), "", "", "warning", "folder-loop",
-                                        f"folder {_relative(folder, root)!r} leads back to a folder already read; "
-                                        "it was not followed"))
+                problems.append(Problem(where, "", "", "warning", "folder-loop",
+                                        f"folder {where!r} leads back to a folder already read; it was not followed"))
                 continue
             seen.add(key)
             entries = list(os.scandir(folder))
         except OSError as exc:
-            problems.append(Problem(_relative(folder, root), "", "", "warning", "folder-unreadable",
-                                    f"folder {_relative(folder, root)!r} could not be listed: {exc.strerror or exc}"))
+            problems.append(Problem(where, "", "", "warning", "folder-unreadable",
+                                    f"folder {where!r} could not be listed: {exc.strerror or exc}"))
             continue
         for entry in entries:
-            full = Path(entry.path)
             try:
                 is_dir = entry.is_dir()
-                is_file = entry.is_file()
             except OSError:
-                continue
+                is_dir = False
             if is_dir:
                 if recursive:
-                    stack.append(full)
+                    stack.append(Path(entry.path))
                 continue
-            if not is_file:
-                continue
-            rel = _relative(full, root)
-            shown = display_name(rel)
-            name = entry.name
-            lower = name.lower()
-            if name.startswith("~$") or name.startswith(".") or lower in _SYSTEM_FILES:
-                skipped.append(FileResult(file=shown, kind=file_kind(name), status="skipped", bytes=_size(entry)))
-                continue
-            if file_kind(name) and "." + file_kind(name) in WORKBOOK_SUFFIXES:
-                found.append((str(full), rel))
-                continue
-            skipped.append(FileResult(
-                file=shown, kind=file_kind(name), status="skipped", bytes=_size(entry),
-                problems=[Problem(shown, "", "", "warning", "file-skipped",
-                                  f"{shown!r} is not an Excel workbook and was skipped")]))
+            result = _classify(entry, _relative(Path(entry.path), root), limits)
+            if result is None:
+                found.append((entry.path, _relative(Path(entry.path), root)))
+            else:
+                skipped.append(result)
     found.sort(key=lambda pair: pair[1])
     return found, skipped, problems
+
+
+def _classify(entry: os.DirEntry[str], rel: str, limits: Limits) -> FileResult | None:
+    """None for a workbook to read, else the result of a file that is not read."""
+    shown = display_name(rel)
+    name = entry.name
+    kind = file_kind(name)
+    if name.startswith("~$") or name.startswith(".") or name.lower() in _SYSTEM_FILES:
+        return FileResult(file=shown, kind=kind, status="skipped", bytes=_size(entry))
+    workbook = bool(kind) and "." + kind in WORKBOOK_SUFFIXES
+    try:
+        st = entry.stat()
+    except OSError as exc:
+        what = "a link to something that does not exist" if entry.is_symlink() else \
+            f"not readable ({exc.strerror or exc})"
+        return _not_read(shown, kind, workbook, f"{shown!r} is {what}")
+    if not stat.S_ISREG(st.st_mode):
+        return _not_read(shown, kind, workbook, f"{shown!r} is {_special(st.st_mode)}, not a file")
+    if not workbook:
+        return FileResult(file=shown, kind=kind, status="skipped", bytes=st.st_size,
+                          problems=[Problem(shown, "", "", "warning", "file-skipped",
+                                            f"{shown!r} is not an Excel workbook and was skipped")])
+    return _too_large(rel, st.st_size, limits)
+
+
+def _not_read(shown: str, kind: str, workbook: bool, what: str) -> FileResult:
+    if workbook:
+        return FileResult(file=shown, kind=kind, status="failed", problems=[
+            Problem(shown, "", "", "error", "file-unreadable", f"{what}; it was not opened")])
+    return FileResult(file=shown, kind=kind, status="skipped", problems=[
+        Problem(shown, "", "", "warning", "file-skipped", f"{what}; it was skipped")])
+
+
+def _too_large(rel: str, size: int, limits: Limits) -> FileResult | None:
+    if size <= limits.file_bytes:
+        return None
+    shown = display_name(rel)
+    return FileResult(file=shown, kind=file_kind(rel), status="failed", bytes=size, problems=[
+        Problem(shown, "", "", "error", "file-too-large",
+                f"{shown!r} is {size / 2**20:,.0f} MB, more than the {limits.file_bytes / 2**20:,.0f} MB "
+                "allowed for a workbook; it was not opened")])
+
+
+def _special(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special entry"
 
 
 def _read_all(found: list[tuple[str, str]], template: Template, limits: Limits | None, workers: int | None,
@@ -177,15 +233,78 @@ def _read_all(found: list[tuple[str, str]], template: Template, limits: Limits |
         workers = 1 if n < _POOL_MIN_FILES else max(1, min(os.cpu_count() or 1, 8))
     if workers <= 1 or n < 2:
         results: Iterable[FileResult] = (read_file(p, rel, template, limits) for p, rel in found)
-        return list(_progress(results, n, progress))
-    chunk = max(1, min(32, n // (workers * 4)))
+    else:
+        results = _pooled(found, template, limits, workers)
+    return list(_progress(results, n, progress))
+
+
+def _pooled(found: list[tuple[str, str]], template: Template, limits: Limits | None,
+            workers: int) -> Iterator[FileResult]:
+    """Results in file order from a process pool.
+
+    A file that stops its reader process outright (a crash in native code,
+    memory exhausted) breaks the pool; the files not yet read are then read
+    one by one, each in a process of its own lane, so that file alone fails.
+    """
+    chunk = max(1, min(32, len(found) // (workers * 4)))
+    done = 0
     try:
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                                  initargs=(template, limits)) as pool:
-            return list(_progress(pool.map(_work, found, chunksize=chunk), n, progress))
+            for result in pool.map(_work, found, chunksize=chunk):
+                done += 1
+                yield result
+        return
+    except BrokenProcessPool:
+        rest = _alone(found[done:], template, limits, workers)
     except (OSError, RuntimeError, ImportError):  # no processes on this system: read here
-        results = (read_file(p, rel, template, limits) for p, rel in found)
-        return list(_progress(results, n, progress))
+        rest = [read_file(p, rel, template, limits) for p, rel in found[done:]]
+    yield from rest
+
+
+def _alone(found: list[tuple[str, str]], template: Template, limits: Limits | None,
+           workers: int) -> list[FileResult]:
+    """Read each file in a one-process pool; a file that breaks its pool fails with ``read-failed``."""
+    results: dict[int, FileResult] = {}
+    queue = list(range(len(found)))[::-1]
+    lock = threading.Lock()
+
+    def lane() -> None:
+        pool: ProcessPoolExecutor | None = None
+        try:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    i = queue.pop()
+                if pool is None:
+                    pool = ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(template, limits))
+                try:
+                    results[i] = pool.submit(_work, found[i]).result()
+                except BrokenProcessPool:
+                    results[i] = _crashed(found[i][1])
+                    pool.shutdown(wait=False)
+                    pool = None
+                except (OSError, RuntimeError):  # no process could be started: read it here
+                    results[i] = read_file(*found[i], template, limits)
+        finally:
+            if pool is not None:
+                pool.shutdown()
+
+    lanes = [threading.Thread(target=lane, daemon=True) for _ in range(min(workers, len(found)))]
+    for t in lanes:
+        t.start()
+    for t in lanes:
+        t.join()
+    return [results[i] for i in range(len(found))]
+
+
+def _crashed(rel: str) -> FileResult:
+    shown = display_name(rel)
+    return FileResult(file=shown, kind=file_kind(rel), status="failed", problems=[
+        Problem(shown, "", "", "error", "read-failed",
+                f"the reader's process stopped while reading {shown!r} (it crashed or ran out of memory); "
+                "please report this with the file")])
 
 
 def _progress(items: Iterable[FileResult], total: int, progress: Progress | None) -> Iterator[FileResult]:
@@ -199,6 +318,9 @@ _WORKER: dict[str, Any] = {}
 
 def _init_worker(template: Template, limits: Limits | None) -> None:
     _WORKER["template"], _WORKER["limits"] = template, limits
+    # What the worker inherited (pandas, numpy, the template) lives as long as it does: leave it out of
+    # the collector's full passes, which otherwise walk it again and again (about 8 % of a worker's time)
+    gc.freeze()
 
 
 def _work(item: tuple[str, str]) -> FileResult:

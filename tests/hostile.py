@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import shutil
+import struct
 import subprocess
 import zipfile
 from dataclasses import dataclass, field
@@ -65,6 +67,8 @@ class Tool:
     formula_cells: bool = False
     extra_tabs: tuple[str, ...] = ()
     blank: bool = False
+    # text starting with "=" is stored as a text cell (as Excel stores "'=..."), not as a formula
+    typed_text: bool = False
 
 
 def default_tool(**changes: Any) -> Tool:
@@ -125,7 +129,7 @@ def write_tool(path: Path, tool: Tool | None = None) -> Path:
             ws.sheet_properties.tabColor = colour
         if key in tool.hidden or key == "lists":
             ws.sheet_state = "hidden"
-        writer = _Writer(ws, tool.banner, tool.offset_cols)
+        writer = _Writer(ws, tool.banner, tool.offset_cols, tool.typed_text)
         if key == "instructions":
             writer.put(0, 0, "Instructions")
             writer.put(1, 0, "Complete every tab, then send the workbook to the State.")
@@ -147,14 +151,17 @@ def write_tool(path: Path, tool: Tool | None = None) -> Path:
 class _Writer:
     """Writes at (row, col) shifted by the banner rows and offset columns."""
 
-    def __init__(self, ws: Any, banner: int, cols: int) -> None:
-        self.ws, self.dr, self.dc = ws, banner, cols
+    def __init__(self, ws: Any, banner: int, cols: int, typed_text: bool = False) -> None:
+        self.ws, self.dr, self.dc, self.typed_text = ws, banner, cols, typed_text
         for i in range(banner):
             ws.cell(row=i + 1, column=1, value=f"State Department of Education banner line {i + 1}")
 
-    def put(self, r: int, c: int, value: Any) -> None:
+    def put(self, r: int, c: int, value: Any, *, formula: bool = False) -> None:
         if value is not None and value != "":
-            self.ws.cell(row=r + 1 + self.dr, column=c + 1 + self.dc, value=value)
+            cell = self.ws.cell(row=r + 1 + self.dr, column=c + 1 + self.dc, value=value)
+            if self.typed_text and not formula and cell.data_type == "f":
+                cell.data_type = "s"
+                cell.quotePrefix = True
 
     def merge(self, r1: int, c1: int, r2: int, c2: int) -> None:
         self.ws.merge_cells(start_row=r1 + 1 + self.dr, start_column=c1 + 1 + self.dc,
@@ -175,7 +182,7 @@ def _lea(w: _Writer, tool: Tool) -> None:
         w.put(2 + i, 0, label)
         w.put(2 + i, 1, value)
     w.put(9, 0, "Allocation of $30,000 or more?")
-    w.put(9, 1, "=IF(B7>=30000,\"Yes\",\"No\")")
+    w.put(9, 1, "=IF(B7>=30000,\"Yes\",\"No\")", formula=True)
 
 
 def _data(w: _Writer, tool: Tool, area: str) -> None:
@@ -194,7 +201,7 @@ def _analysis(w: _Writer, tool: Tool, area: str) -> None:
         w.put(3, c, head)
     w.put(4, 0, "Summary row")
     if tool.formula_cells:
-        w.put(4, 1, "='3a. WRE Data'!D4")
+        w.put(4, 1, "='3a. WRE Data'!D4", formula=True)
     r = 7
     w.put(r, 0, "Questions")
     r += 1
@@ -339,3 +346,204 @@ def as_xls(source: Path, outdir: Path) -> Path:
     subprocess.run([soffice(), f"-env:UserInstallation={profile}", "--headless", "--convert-to", "xls",
                     "--outdir", str(outdir), str(source)], check=True, capture_output=True, timeout=180)
     return outdir / (source.stem + ".xls")
+
+
+# ---------------------------------------------------------------- more of the hostile corpus (issue 6)
+def csv_file(path: Path) -> Path:
+    """A CSV export of the kind an LEA might send instead of the workbook."""
+    path.write_text("LEA name,State LEA ID,Need\nSpringfield Unified,SP-001,\"=HYPERLINK(\"\"http://x\"\")\"\n",
+                    encoding="utf-8")
+    return path
+
+
+def folder_loop(folder: Path) -> Path:
+    """``folder/loop/back`` links back to ``folder``; returns the link."""
+    (folder / "loop").mkdir(parents=True, exist_ok=True)
+    link = folder / "loop" / "back"
+    link.symlink_to(folder.resolve(), target_is_directory=True)
+    return link
+
+
+def named_pipe(path: Path) -> Path:
+    """A FIFO with a workbook name: opening it for reading would block for ever."""
+    import os
+
+    os.mkfifo(path)
+    return path
+
+
+def dangling_link(path: Path) -> Path:
+    """A link with a workbook name whose target does not exist."""
+    path.symlink_to(path.parent / "no-such-target.xlsx")
+    return path
+
+
+def unreadable(path: Path, source: Path) -> bool:
+    """A copy of ``source`` with no permissions; True when it really cannot be opened.
+
+    Tests run as root in CI, where permissions do not stop reading: the
+    caller skips the one check that needs a file that cannot be opened.
+    """
+    import os
+
+    shutil.copyfile(source, path)
+    os.chmod(path, 0)
+    try:
+        with open(path, "rb"):
+            return False
+    except PermissionError:
+        return True
+
+
+def non_utf8_name(folder: Path, source: Path, name: bytes = b"caf\xe9 district \xff.xlsx") -> Path:
+    """A copy of ``source`` under a file name that is not valid UTF-8 (Latin-1 bytes)."""
+    import os
+
+    raw = os.path.join(os.fsencode(folder), name)
+    with open(raw, "wb") as fh:
+        fh.write(source.read_bytes())
+    return Path(os.fsdecode(raw))
+
+
+def long_answer(chars: int = 20_000) -> str:
+    """An answer of exactly ``chars`` characters, in lines, with a marker at its end."""
+    line = "Our selected schools need sustained support with attendance and climate. "
+    text = (line * (chars // len(line) + 1))[: chars - 4]
+    return text + " END"
+
+
+def instructions_only(path: Path) -> Path:
+    """A workbook holding only the tool's Instructions tab (every other tab deleted)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Instructions"
+    ws["A1"] = "Title IV, Part A LEA Needs Assessment Tool"
+    ws["A3"] = "Complete every tab, then send the workbook to the State."
+    wb.save(path)
+    return path
+
+
+def not_the_tool(path: Path) -> Path:
+    """A real workbook that is something else: a budget report with an orange tab and merged cells."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "FY26 Budget"
+    ws.sheet_properties.tabColor = ORANGE
+    for r, row in enumerate([("Fund", "Object", "Amount"), ("General", "Salaries", 1_250_000),
+                             ("Title I", "Supplies", 40_000), ("Total", "", "=SUM(C2:C3)")], start=1):
+        for c, value in enumerate(row, start=1):
+            ws.cell(row=r, column=c, value=value)
+    ws.merge_cells("A6:C8")
+    ws["A6"] = "Approved by the board on 2025-06-12."
+    other = wb.create_sheet("Staff")
+    other["A1"], other["B1"] = "Name", "Role"
+    wb.save(path)
+    return path
+
+
+def shared_strings_entity_bomb(path: Path, source: Path, depth: int = 9) -> Path:
+    """A copy of an openpyxl workbook whose LEA name comes from a shared-strings part
+    declaring nested entities ("billion laughs": 10**depth copies of "lol")."""
+    entities = "".join(f'<!ENTITY lol{i} "' + (f"&lol{i - 1};" if i > 1 else "lol") * 10 + '">'
+                       for i in range(1, depth + 1))
+    sst = (f'<?xml version="1.0"?><!DOCTYPE sst [{entities}]>'
+           '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+           f'<si><t>&lol{depth};</t></si></sst>').encode()
+    rel = (b'<Relationship Id="rIdSst" Target="sharedStrings.xml" Type="http://schemas.openxmlformats.org/'
+           b'officeDocument/2006/relationships/sharedStrings"/></Relationships>')
+    override = (b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", rel)
+            elif info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", override)
+            elif info.filename == "xl/worksheets/sheet2.xml":  # the LEA information tab
+                data = re.sub(rb'<c r="B3"([^>]*?) t="inlineStr"><is><t>[^<]*</t></is></c>',
+                              rb'<c r="B3"\1 t="s"><v>0</v></c>', data)
+            zout.writestr(info.filename, data)
+        zout.writestr("xl/sharedStrings.xml", sst)
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def big_zip_bomb(path: Path, size: int = 400 * 2**20) -> Path:
+    """A workbook-shaped zip whose sheet inflates to ``size`` bytes (hundreds of MB), made by streaming."""
+    chunk = b" " * 2**20
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
+            fh.write(b'<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>')
+            for _ in range(size // len(chunk)):
+                fh.write(chunk)
+            fh.write(b"</t></is></c></row></sheetData></worksheet>")
+    return path
+
+
+def lying_zip_bomb(path: Path, source: Path, size: int = 64 * 2**20, member: str = "xl/worksheets/sheet2.xml") -> Path:
+    """A copy of ``source`` whose sheet part inflates to ``size`` bytes while the zip directory
+    (local header and central directory) says it holds only a few kB."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == member:
+                data = data.replace(b"</worksheet>", b"<!--" + b" " * size + b"--></worksheet>")
+            zout.writestr(info.filename, data)
+    raw = bytearray(out.getvalue())
+    info = zipfile.ZipFile(io.BytesIO(bytes(raw))).getinfo(member)
+    claimed = 4096
+    struct.pack_into("<I", raw, info.header_offset + 22, claimed)  # local header: uncompressed size
+    at = raw.find(b"PK\x01\x02")
+    while at >= 0:  # central directory entries
+        name_len = struct.unpack_from("<H", raw, at + 28)[0]
+        if bytes(raw[at + 46:at + 46 + name_len]).decode() == member:
+            struct.pack_into("<I", raw, at + 24, claimed)
+        at = raw.find(b"PK\x01\x02", at + 4)
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def far_cell(path: Path, source: Path, ref: str = "XFD1048576", member: str = "xl/worksheets/sheet2.xml") -> Path:
+    """A copy of ``source`` with one more text cell at ``ref`` on a sheet: a few bytes that make
+    the sheet's used range billions of cells."""
+    row = re.sub(r"[A-Z]+", "", ref)
+    cell = f'<row r="{row}"><c r="{ref}" t="inlineStr"><is><t>far away</t></is></c></row></sheetData>'
+    return _rewrite(path, source, member, lambda xml: xml.replace(b"</sheetData>", cell.encode()))
+
+
+def far_cell_by_position(path: Path, source: Path, rows: int = 100_000, cols: int = 20_000,
+                         member: str = "xl/worksheets/sheet2.xml") -> Path:
+    """Like :func:`far_cell` with no cell addresses at all: rows and cells without ``r`` count on
+    from the last one (a long run of empty cells, then thousands of empty rows)."""
+    value = b'<c t="inlineStr"><is><t>x</t></is></c>'
+    extra = b"<row>" + b"<c/>" * cols + value + b"</row>" + b"<row/>" * rows + b"<row>" + value + b"</row>"
+    return _rewrite(path, source, member, lambda xml: xml.replace(b"</sheetData>", extra + b"</sheetData>"))
+
+
+def ods_bomb(path: Path, rows: int = 1_000_000, cols: int = 64) -> Path:
+    """An OpenDocument spreadsheet of under a kB whose one repeated text cell fills rows x cols cells."""
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
+               '<office:body><office:spreadsheet><table:table table:name="1. LEA Information">'
+               '<table:table-row><table:table-cell office:value-type="string"><text:p>LEA name</text:p>'
+               '</table:table-cell></table:table-row>'
+               f'<table:table-row table:number-rows-repeated="{rows}">'
+               f'<table:table-cell table:number-columns-repeated="{cols}" office:value-type="string">'
+               '<text:p>x</text:p></table:table-cell></table:table-row>'
+               '</table:table></office:spreadsheet></office:body></office:document-content>')
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+        zf.writestr("META-INF/manifest.xml",
+                    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+                    '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
+                    'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.'
+                    'spreadsheet"/></manifest:manifest>', zipfile.ZIP_DEFLATED)
+    return path

@@ -1,0 +1,140 @@
+"""Used ranges: how many cells a sheet will claim, told from its XML before anything loads it.
+
+calamine lays a sheet out as one dense block from its first to its last
+cell holding a value, so a few bytes naming cell XFD1048576 claim seventeen
+billion cells and stop the process.  These functions read the addresses in
+the sheet's XML (or the repeat counts of an OpenDocument table) so that
+:mod:`needsassess.container` can refuse such a tab first.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+# Sheet extent.  Only a sheet with a cell or row address of two letters or
+# four digits, a cell or row tag whose first attribute is not its address
+# (its place then counts on from the one before), or prefixed tags is
+# scanned tag by tag; otherwise every address is within Z999.  Four
+# searches that each start with a literal: a fraction of a millisecond.
+_FAR_ADDRESS = re.compile(rb' r="(?:[A-Za-z]{2}|[A-Za-z]?[0-9]{4})')
+_IMPLIED = (re.compile(rb'<c(?! r=")[\s/>]'), re.compile(rb'<row(?! r=")[\s/>]'),
+            re.compile(rb":(?:c|row)[\s/>]"))
+_FAST_EXTENT = (999, 26)
+_CELL_OR_ROW = re.compile(rb"<(?:[\w.-]+:)?(c|row)(?=[\s/>])([^>]*)>")
+_ADDRESS = re.compile(rb"\sr\s*=\s*[\"']\s*([A-Za-z]*)([0-9]*)")
+_ODS_TAG = re.compile(rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*)>")
+_ODS_NAME = re.compile(rb"table:name\s*=\s*\"([^\"]*)\"")
+_ODS_REPEAT = re.compile(rb"table:number-(?:rows|columns)-repeated\s*=\s*\"\s*([0-9]+)")
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def sheet_extent(xml: bytes, within: int = _FAST_EXTENT[0] * _FAST_EXTENT[1]) -> int:
+    """Cells of a sheet part's used range (rows x columns from the first to the last value), or a bound.
+
+    This is what calamine allocates when it loads the sheet.  When every
+    cell and row tag carries its address first and no address lies past
+    Z999, the sheet holds at most 999 x 26 = 25,974 cells; if that bound is
+    ``within`` the caller's limit it is returned without a scan (the common
+    case: four searches).  Otherwise every tag is scanned
+    (:func:`sheet_extent_exact`).
+
+    Examples
+    --------
+    >>> small = b'<row r="2"><c r="B2"><v>1</v></c><c r="D2"><v>2</v></c></row>'
+    >>> sheet_extent(small), sheet_extent(small, within=100)
+    (25974, 3)
+    >>> sheet_extent(b'<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+    17179869184
+    """
+    bound = _FAST_EXTENT[0] * _FAST_EXTENT[1]
+    if bound <= within and _FAR_ADDRESS.search(xml) is None and not any(p.search(xml) for p in _IMPLIED):
+        return bound
+    return sheet_extent_exact(xml)
+
+
+def sheet_extent_exact(xml: bytes) -> int:
+    """Cells of a sheet part's used range, by a scan of every row and cell tag.
+
+    A cell counts when it is not an empty element (``<c r="X9" s="1"/>``:
+    formatting only); cells and rows without an address take the place
+    after the one before, as in calamine.
+
+    Examples
+    --------
+    >>> sheet_extent_exact(b'<row r="2"><c r="B2"><v>1</v></c><c r="D2"><v>2</v></c><c r="Z9" s="1"/></row>')
+    3
+    >>> sheet_extent_exact(b'<row><c/><c/><c><v>1</v></c></row><row/><row><c><v>2</v></c></row>')
+    9
+    """
+    row = col = -1
+    top = left = 1 << 62
+    bottom = right = -1
+    for match in _CELL_OR_ROW.finditer(xml):
+        attrs = match.group(2)
+        address = _ADDRESS.search(attrs) if b"r" in attrs else None
+        if match.group(1) == b"row":
+            row = int(address.group(2)) - 1 if address and address.group(2) else row + 1
+            col = -1
+            continue
+        if address and address.group(1):
+            col = _column_index(address.group(1).upper().decode())
+            if address.group(2):
+                row = int(address.group(2)) - 1
+        else:
+            col += 1
+        if attrs.endswith(b"/"):
+            continue  # an empty cell: calamine leaves it out of the range
+        top, bottom = min(top, row), max(bottom, row)
+        left, right = min(left, col), max(right, col)
+    return 0 if bottom < 0 else (bottom - top + 1) * (right - left + 1)
+
+
+def ods_extents(xml: bytes) -> dict[str, int]:
+    """Cells of each table's used range in an OpenDocument ``content.xml``, by table name.
+
+    Repeated rows and cells (``number-rows-repeated``) count as many times
+    as they repeat, when they hold a value: a few bytes can claim a million
+    rows.  Empty repeated cells (how LibreOffice pads every sheet) do not.
+    """
+    out: dict[str, int] = {}
+    name = ""
+    row = col = 0
+    rows_repeat = 1
+    row_has_value = False
+    top = left = 1 << 62
+    bottom = right = -1
+    for match in _ODS_TAG.finditer(xml):
+        closing, tag, attrs = match.groups()
+        if tag == b"table":
+            if not closing:
+                found = _ODS_NAME.search(attrs)
+                name = html.unescape(found.group(1).decode("utf-8", "replace")) if found else ""
+                row, top, left, bottom, right = 0, 1 << 62, 1 << 62, -1, -1
+            else:
+                out[name] = 0 if bottom < 0 else (bottom - top + 1) * (right - left + 1)
+            continue
+        repeat = _ODS_REPEAT.search(attrs)
+        times = max(int(repeat.group(1)), 1) if repeat else 1
+        if tag == b"table-row":
+            if closing:
+                if row_has_value:
+                    top, bottom = min(top, row), max(bottom, row + rows_repeat - 1)
+                row += rows_repeat
+            else:
+                rows_repeat, col, row_has_value = times, 0, False
+                if attrs.endswith(b"/"):
+                    row += times
+            continue
+        if not closing:
+            if not attrs.endswith(b"/") or b"value-type" in attrs:
+                row_has_value = True
+                left, right = min(left, col), max(right, col + times - 1)
+            col += times
+    return out
