@@ -19,8 +19,10 @@ from typing import Any, Mapping, NamedTuple, Sequence
 import numpy as np
 import pandas as pd
 
+from .columns import array, group_ids
+from .settings import Settings, load_settings
 from .tables import SCORE_TABLES
-from .taxonomy import Mode, Settings, Taxonomy, load_settings, load_taxonomy
+from .taxonomy import Mode, Taxonomy, load_taxonomy
 
 PLAN_COLUMNS = SCORE_TABLES["tta_plan"]
 COHORT_COLUMNS = SCORE_TABLES["cohorts"]
@@ -40,7 +42,16 @@ def _display(names: Sequence[Any], ids: Sequence[Any], files: Sequence[Any]) -> 
 def lea_totals(lea_topics: pd.DataFrame) -> pd.Series:
     """Each LEA's overall need: the sum of its gaps over the topics it has a need on."""
     need = lea_topics["gap"].where(lea_topics["need"].astype(bool), 0.0)
-    return need.groupby([lea_topics["file"], lea_topics["lea_id"]], sort=True).sum()
+    ids, keys = group_ids(array(lea_topics["file"]), array(lea_topics["lea_id"]))
+    index = pd.MultiIndex.from_arrays([pd.Index([key[n] for key in keys], dtype=lea_topics[c].dtype)
+                                       for n, c in enumerate(("file", "lea_id"))], names=["file", "lea_id"])
+    return pd.Series(need.groupby(ids).sum().to_numpy(), index=index, name="gap")
+
+
+def _by_lea(values: pd.Series, frame: pd.DataFrame, how: str) -> dict[tuple[Any, Any], float]:
+    """``values`` (rows of ``frame``) aggregated per LEA (``how``: a groupby method)."""
+    ids, keys = group_ids(array(frame["file"]), array(frame["lea_id"]))
+    return dict(zip(keys, getattr(values.groupby(ids), how)().tolist()))
 
 
 def high_need_leas(lea_topics: pd.DataFrame, *, settings: SettingsLike = None) -> set[tuple[str, str]]:
@@ -117,7 +128,7 @@ def plan_tta(topics: pd.DataFrame, lea_topics: pd.DataFrame, *, taxonomy: Taxono
         return pd.DataFrame(columns=PLAN_COLUMNS)
     high = high_need_leas(lea_topics, settings=st)
     rated = lea_topics[lea_topics["rating"].notna()]
-    overall_rating = rated.groupby(["file", "lea_id"])["rating"].mean().to_dict()
+    overall_rating = _by_lea(rated["rating"], rated, "mean")
     files, ids, names = need["file"].tolist(), need["lea_id"].tolist(), need["lea_name"].tolist()
     members_of: dict[str, list[_Member]] = {}
     for f, i, who, topic, gap, rating in zip(files, ids, _display(names, ids, files), need["topic"].tolist(),
@@ -210,10 +221,31 @@ def jaccard_matrix(profiles: np.ndarray) -> np.ndarray:
     0.3333
     """
     x = profiles.astype(np.float32)  # small whole counts: exact in float32, and half the memory
-    inter = x @ x.T
+    inter = _intersections(profiles.astype(bool)) if hasattr(np, "bitwise_count") else x @ x.T
     size = x.sum(axis=1)
-    union = size[:, None] + size[None, :] - inter
-    return inter / np.maximum(union, 1)  # a zero union has a zero intersection: similarity 0
+    union = np.add.outer(size, size)  # n x n: worked in place, it is the largest thing scoring makes
+    union -= inter
+    np.maximum(union, 1, out=union)  # a zero union has a zero intersection: similarity 0
+    return np.divide(inter, union, out=inter)
+
+
+def _intersections(x: np.ndarray) -> np.ndarray:
+    """``x @ x.T`` for a 0/1 matrix, as float32, by counting the bits two rows share.
+
+    Each row becomes a few 64-bit words; a shared bit count per pair of
+    words is cheaper than a matrix product and needs no BLAS threads (which
+    cost more than they save on a busy machine).  The counts are exact, as
+    the product's are.
+    """
+    n = x.shape[0]
+    packed = np.packbits(x, axis=1, bitorder="little")
+    packed = np.pad(packed, ((0, 0), (0, (-packed.shape[1]) % 8)))
+    words = np.ascontiguousarray(packed).view(np.uint64)
+    inter = np.zeros((n, n), dtype=np.float32)
+    for k in range(words.shape[1]):
+        word = words[:, k]
+        inter += np.bitwise_count(np.bitwise_and.outer(word, word))
+    return inter
 
 
 def find_cohorts(lea_topics: pd.DataFrame, *, settings: SettingsLike = None) -> pd.DataFrame:
@@ -262,15 +294,16 @@ def find_cohorts(lea_topics: pd.DataFrame, *, settings: SettingsLike = None) -> 
             members.append(left[0])
             allowed &= linked[left[0]]
         free[members] = False
-        degree -= linked[:, members].sum(axis=1)
+        degree -= linked[members].sum(axis=0)  # linked is symmetric: rows are faster to gather than columns
         if len(members) >= smallest:
             cohorts.append(members)
     rows = []
+    upper = {n: np.triu_indices(n, 1) for n in {len(m) for m in cohorts}}
     for members in cohorts:
         members = sorted(members, key=lambda m: lea_keys[m])
-        pair = sim[np.ix_(members, members)][np.triu_indices(len(members), 1)].astype(np.float64)
-        counts = x[members].sum(axis=0)
-        common = sorted((t for t in range(len(topic_keys)) if counts[t] >= share * len(members)),
+        pair = sim[np.ix_(members, members)][upper[len(members)]].astype(np.float64)
+        counts = x[members].sum(axis=0).tolist()
+        common = sorted((t for t, c in enumerate(counts) if c >= share * len(members)),
                         key=lambda t: (-counts[t], topic_keys[t]))
         rows.append((len(members), "; ".join(who[lea_keys[m]] for m in members),
                      "; ".join(topic_keys[t] for t in common), float(pair.mean()), float(pair.min()),

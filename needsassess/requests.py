@@ -18,12 +18,16 @@ import re
 from bisect import bisect_left
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, NamedTuple, Sequence
+from typing import NamedTuple, Sequence
 
 import pandas as pd
 
+from .match import Match, PhraseMatcher
+from .sentences import candidate_sentences, sentence_spans
 from .tables import SCORE_TABLES
-from .taxonomy import ALL_AREAS, Match, PhraseMatcher, Taxonomy, load_taxonomy, word_forms
+from .taxonomy import ALL_AREAS, Taxonomy, load_taxonomy
+
+__all__ = ["Cue", "REQUEST_COLUMNS", "find_requests", "request_cue", "request_topics", "sentence_spans", "topic_hits"]
 
 REQUEST_COLUMNS = SCORE_TABLES["tta_requests"]
 
@@ -49,89 +53,10 @@ class Cue(NamedTuple):
     anchor: int
 
 
-# ---------------------------------------------------------------- sentences
-@lru_cache(maxsize=8)
-def _splitter(taxonomy: Taxonomy) -> tuple[re.Pattern[str], frozenset[str]]:
-    bullet = r"(?:[•▪◦·*\-]\s+|\d{1,2}[.)]\s+)?"
-    # tried only where _CANDIDATE finds a character that can end a sentence
-    boundary = re.compile(r"(?P<end>[.!?]+[\"'”’)\]]*)(?:[ \t]*[\r\n]+\s*" + bullet + r"|\s+)(?=\S)|[\r\n]+\s*" + bullet)
-    return boundary, frozenset(a.lower() for a in taxonomy.cues["abbreviations"])
-
-
-_INITIALS = re.compile(r"^(?:[A-Za-z]\.)+$")
-_CANDIDATE = re.compile(r"[.!?\r\n]")
-_LEAD = re.compile(r"\s*(?:[•▪◦·*\-]\s+|\d{1,2}[.)]\s+)?")
-
-
-def sentence_spans(text: str, taxonomy: Taxonomy | None = None) -> list[tuple[int, int]]:
-    """Start and end offsets of the sentences (and list items) of ``text``.
-
-    Examples
-    --------
-    >>> t = "We met Dr. Lee. Staff need help.\\n- Item two"
-    >>> [t[a:b] for a, b in sentence_spans(t)]
-    ['We met Dr. Lee.', 'Staff need help.', 'Item two']
-    """
-    boundary, abbreviations = _splitter(load_taxonomy(taxonomy))
-    spans = []
-    lead = _LEAD.match(text)
-    start = lead.end() if lead else 0
-    pos = start
-    while True:
-        # find a candidate character quickly, then try the full boundary pattern there
-        hit = _CANDIDATE.search(text, pos)
-        if hit is None:
-            break
-        m = boundary.match(text, hit.start())
-        if m is None:
-            pos = hit.end()
-            continue
-        pos = m.end()
-        cut = m.end("end") if m.group("end") else start + len(text[start:m.start()].rstrip())
-        if m.group("end") and text[m.start()] == ".":
-            word_start = max(text.rfind(" ", start, cut), text.rfind("\n", start, cut)) + 1
-            last = text[max(word_start, start):cut]
-            if last.lower() in abbreviations or _INITIALS.match(last):
-                continue
-        if cut > start and not text[start:cut].isspace():
-            spans.append((start, cut))
-        start = m.end()
-    end = len(text.rstrip())
-    if end > start:
-        spans.append((start, end))
-    return spans
-
-
 # ---------------------------------------------------------------- the rules
-# Words too common to tell sentences apart; a gate word is taken among the others when it can be.
-_COMMON = frozenset("a an and are be can could for from in is it of on or our that the state this to us we would "
-                    "will with need needs help use".split())
-
-
-def _gate(phrases: Sequence[str]) -> frozenset[str] | None:
-    """Words of which a sentence must hold one to contain any of ``phrases``.
-
-    For each phrase one of its words (with its plural): the longest that is
-    not very common.  Any word of a phrase must be present for the phrase to
-    match, so the test only saves work and never changes a result.  None
-    when a phrase has only wildcard words.
-    """
-    words: set[str] = set()
-    for phrase in phrases:
-        parts = [w for w in re.split(r"[\s\-/]+", phrase.lower()) if w and not w.endswith("*")]
-        tokens = [t for w in parts for t in _WORD.findall(w)]
-        if not tokens:
-            return None
-        best = max(tokens, key=lambda t: (t not in _COMMON, len(t)))
-        words.update(word_forms(best))
-    return frozenset(words)
-
-
 class _Helpers(NamedTuple):
     imperative: re.Pattern[str]
     beneficiary_after: re.Pattern[str]
-    objects: frozenset[str] | None   # a sentence without one of these words asks for nothing
-    asks: frozenset[str] | None      # ... nor without one of these
 
 
 @lru_cache(maxsize=8)
@@ -142,10 +67,7 @@ def _helpers(taxonomy: Taxonomy) -> _Helpers:
     markers = PhraseMatcher({"m": c["beneficiary_markers"]}).pattern.pattern
     # a beneficiary right after a weak object: "support (needed) for (our) students"
     after = re.compile(r"\W+(?:\w+\W+){0,1}?" + markers + r"\W+(?:\w+\W+)?" + beneficiary, re.IGNORECASE)
-    objects = _gate([*c["strong_objects"], *c["weak_objects"], *c["direct_asks"], *c["imperatives"]])
-    asks = _gate([*c["strong_asks"], *c["weak_asks"], *c["third_party_asks"], *c["passive_asks"],
-                  *c["direct_asks"], *c["imperatives"]])
-    return _Helpers(imperative, after, objects, asks)
+    return _Helpers(imperative, after)
 
 
 class _Sentence:
@@ -362,80 +284,54 @@ def find_requests(responses: pd.DataFrame, *, taxonomy: Taxonomy | str | Path | 
     return out[REQUEST_COLUMNS].astype({c: "str" for c in REQUEST_COLUMNS})
 
 
-_SEP = "\n\n"
-
-
-def _joined(parts: Sequence[str]) -> tuple[str, list[int]]:
-    """The parts joined by a blank line, and where each starts."""
-    starts, at = [], 0
-    for p in parts:
-        starts.append(at)
-        at += len(p) + len(_SEP)
-    return _SEP.join(parts), starts
-
-
-def _offsets(text: str, words: Iterable[str]) -> list[int]:
-    """Sorted offsets where any of ``words`` occurs in ``text`` (also inside longer words)."""
-    out = []
-    for w in words:
-        at = text.find(w)
-        while at >= 0:
-            out.append(at)
-            at = text.find(w, at + 1)
-    out.sort()
-    return out
-
-
 def _scan(answers: Sequence[str], areas: Sequence[str], tax: Taxonomy
           ) -> list[tuple[int, tuple[str, str, str, str, str]]]:
     """(answer index, (topic, sentence, terms, topics, cue)) for every request sentence.
 
-    Most sentences hold no T/TA object or no ask at all; two word-set tests
-    drop them before any phrase matching.  The cue matcher then runs once
-    over the remaining sentences joined, the topic matcher over the requests.
+    Sentences repeat across LEAs (boilerplate, shared phrasing), so each
+    distinct sentence is read once, and each (sentence, area) judged once:
+    the results are remembered for the rest of the call.
     """
-    helpers = _helpers(tax)
-    objects, asks = helpers.objects, helpers.asks
-    picked, spans_of = [], {}
-    for k, answer in enumerate(answers):
-        if objects is None or asks is None:  # no word test possible: read every sentence
-            spans = spans_of[k] = sentence_spans(answer, tax)
-            picked.extend((k, n) for n in range(len(spans)))
-            continue
-        low = answer.lower()
-        words = set(_WORD.findall(low))
-        found_objects, found_asks = objects & words, asks & words
-        if not found_objects or not found_asks:
-            continue
-        object_at, ask_at = _offsets(low, found_objects), _offsets(low, found_asks)
-        spans = spans_of[k] = sentence_spans(answer, tax)
-        for n, (a, b) in enumerate(spans):
-            i, j = bisect_left(object_at, a), bisect_left(ask_at, a)
-            if i < len(object_at) and object_at[i] < b and j < len(ask_at) and ask_at[j] < b:
-                picked.append((k, n))  # the sentence holds both an object word and an ask word
-    if not picked:
-        return []
-    sentences, at = _joined([answers[k][slice(*spans_of[k][n])] for k, n in picked])
-    low = sentences.lower()
-    matches = list(tax.cue_matcher.finditer(sentences, lowered=low))
-    mstarts = [m.start for m in matches]
+    read: dict[str, tuple[Cue | None, list[tuple[int, str, str]]]] = {}
+    judged: dict[tuple[str, str], tuple[str, str, str, str, str] | None] = {}  # None: no topic of its own
+    hits_of: dict[str, list[tuple[int, str, str]]] = {}  # topic terms of sentences before a request
     out = []
-    for (k, n), s0 in zip(picked, at):
-        a, b = spans_of[k][n]
-        s1 = s0 + b - a
-        cue = _cue_in(sentences, s0, s1, matches[bisect_left(mstarts, s0):bisect_left(mstarts, s1)], tax)
-        if cue is None:
-            continue
-        topics = request_topics(topic_hits(sentences, tax, s0, s1, lowered=low), cue.anchor, tax, areas[k])
-        context = ""
-        if not topics and n:  # "Chronic absence doubled. We would welcome help with this."
-            pa, pb = spans_of[k][n - 1]
-            topics = request_topics(topic_hits(answers[k], tax, pa, pb), pb, tax, areas[k])
-            context = "previous sentence: "
-        lead_terms = context + "; ".join(topics[0][1]) if topics else ""
-        out.append((k, (topics[0][0] if topics else "", sentences[s0:s1].strip(), lead_terms,
-                        "; ".join(key for key, _ in topics), cue.text)))
+    for k, spans, n in candidate_sentences(answers, tax):
+        a, b = spans[n]
+        sentence = answers[k][a:b]
+        found = judged.get((sentence, areas[k]), False)
+        if found is False:
+            found = judged[(sentence, areas[k])] = _judge(sentence, areas[k], tax, read)
+        if found is None:  # a request naming no topic: "Chronic absence doubled. We would welcome help with this."
+            topics: list[tuple[str, list[str]]] = []
+            if n:
+                pa, pb = spans[n - 1]
+                before = answers[k][pa:pb]
+                if before not in hits_of:
+                    hits_of[before] = topic_hits(before, tax)
+                topics = request_topics(hits_of[before], pb - pa, tax, areas[k])
+            lead_terms = "previous sentence: " + "; ".join(topics[0][1]) if topics else ""
+            found = (topics[0][0] if topics else "", sentence.strip(), lead_terms,
+                     "; ".join(key for key, _ in topics), read[sentence][0].text)  # type: ignore[union-attr]
+        if found:
+            out.append((k, found))
     return out
+
+
+def _judge(sentence: str, area: str, tax: Taxonomy, read: dict[str, tuple[Cue | None, list[tuple[int, str, str]]]]
+           ) -> tuple[str, str, str, str, str] | tuple[()] | None:
+    """The request row of ``sentence`` in ``area``: () when it asks for nothing, None when it names no topic."""
+    known = read.get(sentence)
+    if known is None:
+        cue = _cue_in(sentence, 0, len(sentence), list(tax.cue_matcher.finditer(sentence)), tax)
+        known = read[sentence] = (cue, topic_hits(sentence, tax) if cue is not None else [])
+    cue, hits = known
+    if cue is None:
+        return ()
+    topics = request_topics(hits, cue.anchor, tax, area)
+    if not topics:
+        return None
+    return (topics[0][0], sentence.strip(), "; ".join(topics[0][1]), "; ".join(key for key, _ in topics), cue.text)
 
 
 def _names(frame: pd.DataFrame, leas: pd.DataFrame | None) -> list[str]:

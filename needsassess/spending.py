@@ -24,8 +24,9 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from .columns import array, group_ids, objects
+from .settings import Settings, load_settings
 from .tables import SCORE_TABLES
-from .taxonomy import Settings, load_settings
 from .template import AREAS
 
 SPENDING_COLUMNS = SCORE_TABLES["spending"]
@@ -67,19 +68,22 @@ def lea_amounts(leas: pd.DataFrame | None, needs: pd.DataFrame | None) -> pd.Dat
     for c in ("amount", "infrastructure_amount"):
         nd[c] = floats(nd[c])
     base = pd.concat([*parts, nd[keys].drop_duplicates()], ignore_index=True).drop_duplicates(keys, keep="first")
-    base = base.reindex(columns=[*keys, "lea_name", "allocation"])
+    out = base.reindex(columns=[*keys, "lea_name", "allocation"]).set_index(keys)
+    # sums per LEA (and per LEA and area) over numbers standing for the keys: grouped as by the keys
+    # themselves, so pandas adds up the same way, but without hashing text per row
     known = nd[nd["amount"].notna() | nd["infrastructure_amount"].notna()]
-    total = known.groupby(keys, sort=False)["amount"].sum(min_count=0)
-    infra = known.groupby(keys, sort=False)["infrastructure_amount"].sum()
-    by_area = known.pivot_table(index=keys, columns="area", values="amount", aggfunc="sum", fill_value=0.0) \
-        if len(known) else pd.DataFrame()
-    out = base.set_index(keys)
-    out["planned"] = total.reindex(out.index)
-    out["infrastructure"] = infra.reindex(out.index)
+    files, ids, areas = array(known["file"]), array(known["lea_id"]), array(known["area"])
+    lea, lea_keys = group_ids(files, ids, sort=False)
+    total = dict(zip(lea_keys, known["amount"].groupby(lea, sort=False).sum(min_count=0).tolist()))
+    infra = dict(zip(lea_keys, known["infrastructure_amount"].groupby(lea, sort=False).sum().tolist()))
+    cell, cell_keys = group_ids(files, ids, areas)
+    by_area = dict(zip(cell_keys, known[["amount"]].groupby(cell).sum()["amount"].tolist()))
+    leas_keys = list(zip(objects(base["file"]).tolist(), objects(base["lea_id"]).tolist()))
+    out["planned"] = np.array([total.get(k, math.nan) for k in leas_keys], dtype=float)
+    out["infrastructure"] = np.array([infra.get(k, math.nan) for k in leas_keys], dtype=float)
     for area in AREAS:
-        col = by_area[area] if area in by_area.columns else pd.Series(0.0, index=by_area.index, dtype=float)
-        out[area] = col.reindex(out.index).astype(float)
-        out.loc[out["planned"].notna() & out[area].isna(), area] = 0.0
+        out[area] = np.array([by_area.get((*k, area), 0.0 if k in total else math.nan) for k in leas_keys],
+                             dtype=float)
     return out.reset_index()
 
 
@@ -106,18 +110,24 @@ def _measure(rule: Mapping[str, Any], row: Mapping[str, Any], base: float) -> tu
     return value, f"technology infrastructure {_money(infra)} of {_money(base)} ({_share(value) if base else 'n/a'})"
 
 
-def _passes(rule: Mapping[str, Any], value: float) -> tuple[float, bool, str]:
+def _limit(rule: Mapping[str, Any]) -> tuple[float, str, str]:
+    """The rule's threshold, its comparison ("at least", "more than" or "at most") and how it reads."""
     kind = rule["measure"]
     show = _money if kind == "area_amount" else (lambda t: f"{t:g}") if kind == "areas_funded" else \
         (lambda t: f"{t:.0%}" if round(t * 100, 6).is_integer() else _share(t))
-    if "at_least" in rule:
-        t = float(rule["at_least"])
-        return t, value >= t - _TOLERANCE, f"at least {show(t)}"
-    if "more_than" in rule:
-        t = float(rule["more_than"])
-        return t, value > t + _TOLERANCE, f"more than {show(t)}"
-    t = float(rule["at_most"])
-    return t, value <= t + _TOLERANCE, f"at most {show(t)}"
+    op = next((op for op in ("at_least", "more_than") if op in rule), "at_most")
+    t = float(rule[op])
+    wanted = op.replace("_", " ")
+    return t, wanted, f"{wanted} {show(t)}"
+
+
+def _passes(limit: tuple[float, str, str], value: float) -> bool:
+    t, op, _ = limit
+    if op == "at least":
+        return value >= t - _TOLERANCE
+    if op == "more than":
+        return value > t + _TOLERANCE
+    return value <= t + _TOLERANCE
 
 
 def check_spending(leas: pd.DataFrame | None, needs: pd.DataFrame | None, *,
@@ -144,17 +154,19 @@ def check_spending(leas: pd.DataFrame | None, needs: pd.DataFrame | None, *,
     st = load_settings(settings)
     rules = st.get("spending.rules")
     small = float(st.get("spending.small_allocation"))
+    checks = [(name, rule, rule.get("applies", "all"), _limit(rule)) for name, rule in rules.items()]
+    amounts = lea_amounts(leas, needs)
+    columns = {c: amounts[c].tolist() for c in amounts.columns}
     rows = []
-    for row in lea_amounts(leas, needs).to_dict("records"):
+    for values in zip(*columns.values()):
+        row = dict(zip(columns, values))
         alloc, planned = row["allocation"], row["planned"]
         has_alloc = isinstance(alloc, float) and not math.isnan(alloc) and alloc > 0
         base, basis = (alloc, "allocation") if has_alloc else (planned, "planned total")
         size = ("large" if alloc >= small else "small") if has_alloc else \
             ("large" if isinstance(planned, float) and planned >= small else "")
-        for name, rule in rules.items():
-            applies = rule.get("applies", "all")
-            threshold = float(rule.get("at_least", rule.get("more_than", rule.get("at_most", math.nan))))
-            value, passed = math.nan, None
+        for name, rule, applies, limit in checks:
+            threshold, value, passed = limit[0], math.nan, None
             if planned != planned:  # NaN: no amounts at all
                 message = "cannot be checked: the prioritized-needs tab gives no amounts"
             elif applies != "all" and not size:
@@ -164,11 +176,11 @@ def check_spending(leas: pd.DataFrame | None, needs: pd.DataFrame | None, *,
                            f"{_money(small)}{'' if applies == 'large' else ' or more'}")
             else:
                 value, explained = _measure(rule, row, base)
-                threshold, passed, wanted = _passes(rule, value)
+                passed = _passes(limit, value)
                 if value != value:
                     passed, message = None, f"cannot be checked: {explained}"
                 else:
-                    message = f"{'passes' if passed else 'fails'}: {explained}; the rule is {wanted}"
+                    message = f"{'passes' if passed else 'fails'}: {explained}; the rule is {limit[2]}"
             rows.append((row["file"], row["lea_id"], name, value, threshold, passed, message,
                          row["lea_name"] if isinstance(row["lea_name"], str) else "", rule["topic"], basis))
     out = pd.DataFrame(rows, columns=SPENDING_COLUMNS)

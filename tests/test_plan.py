@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from needsassess.plan import (
-    choose_modes, delivery_for, find_cohorts, high_need_leas, jaccard_matrix, level_of, plan_tta,
+    choose_modes, delivery_for, find_cohorts, high_need_leas, jaccard_matrix, lea_totals, level_of, plan_tta,
 )
 from needsassess.scoring import rank_topics, score
 from needsassess.tables import READER_TABLES, SCORE_TABLES, frame
@@ -173,3 +173,25 @@ def test_the_obvious_corpus_comes_out_as_a_coordinator_expects():
     assert result.cohorts["n_leas"].max() <= 8
     assert "school_climate" in result.cohorts["topics"].iloc[0]
     assert result.tta_requests["topic"].tolist() == ["arts_music"]
+
+
+@pytest.mark.parametrize("n, topics", [(0, 3), (1, 1), (30, 5), (200, 64), (150, 65), (40, 130)])
+def test_jaccard_counts_shared_bits_as_the_matrix_product_would(n, topics):
+    rng = np.random.default_rng(n + topics)
+    x = (rng.random((n, topics)) < rng.random()).astype(np.int8)
+    f = x.astype(np.float32)
+    inter = f @ f.T
+    size = f.sum(axis=1)
+    expected = inter / np.maximum(size[:, None] + size[None, :] - inter, 1)
+    got = jaccard_matrix(x)
+    assert got.dtype == np.float32 and np.array_equal(got, expected)
+
+
+def test_lea_totals_add_up_as_pandas_does():
+    rng = np.random.default_rng(3)
+    rows = [{"file": f"{k}.xlsx", "lea_id": [str(k), None][k == 4], "topic": f"t{j}", "gap": float(rng.random()),
+             "need": bool(rng.random() < 0.7)} for k in range(6) for j in range(rng.integers(1, 9))]
+    lt = pd.DataFrame(rows).astype({"file": "str", "lea_id": "str"})
+    expected = lt["gap"].where(lt["need"], 0.0).groupby([lt["file"], lt["lea_id"]], sort=True).sum()
+    pd.testing.assert_series_equal(lea_totals(lt), expected, check_exact=True, check_names=False)
+    assert "4.xlsx" not in lea_totals(lt).index.get_level_values("file")  # no ID: left out, as by groupby

@@ -169,3 +169,57 @@ def test_find_requests_in_long_multiline_answers():
     out = find_requests(responses({"answer": answer}))
     assert out["sentence"].tolist() == ["Staff need support with restorative practices."]
     assert out["topic"].tolist() == ["exclusionary_discipline"]
+
+
+# ---------------------------------------------------------------- reading only some sentences
+LOOK_ALIKES = ["Dr. Lee asked for help. ", "The U.S. office e.g. ", "J.K. wants training ", "\n- ", "\n1. ", "İstanbul staff need PD. ",
+               "“We need coaching.” ", "Students need support. ", "No. 5 is requested ", "help us ", "HELP US WITH DATA. ",
+               "We would ", "welcome training on vaping ", "technical ", "assistance is needed\n", "ſupport needed. "]
+
+
+def random_answers(seed: int, n: int) -> pd.DataFrame:
+    import random
+
+    rng = random.Random(seed)
+    pool = [r["sentence"] + " " for r in labelled()] + LOOK_ALIKES
+    answers = ["".join(rng.choice(pool) for _ in range(rng.randint(1, 6))) for _ in range(n)]
+    return responses(*({"answer": a, "area": rng.choice(["WRE", "SHS", "EUT"]), "cell": f"C{k}",
+                        "file": f"{k % 7}.xlsx", "lea_id": str(k % 7)} for k, a in enumerate(answers)))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_word_gate_never_changes_the_requests(seed, monkeypatch):
+    """Skipping sentences without an object word and an ask word only saves work."""
+    from needsassess import sentences
+
+    resp = random_answers(seed, 60)
+    gated = find_requests(resp)
+    monkeypatch.setattr(sentences, "_gate", lambda taxonomy: None)  # read every sentence
+    pd.testing.assert_frame_equal(gated, find_requests(resp))
+    assert len(gated) > 10
+
+
+def test_a_request_is_read_the_same_whatever_answer_comes_before_it():
+    """A phrase never runs on from one answer into the next ("technical" | "assistance is needed")."""
+    alone = find_requests(responses({"answer": "Assistance is needed on vaping prevention."}))
+    after = find_requests(responses({"answer": "Staff need training on technical", "cell": "C1"},
+                                    {"answer": "Assistance is needed on vaping prevention.", "cell": "C2"}))
+    assert alone["sentence"].tolist() == ["Assistance is needed on vaping prevention."]
+    assert after[after["cell"] == "C2"][["sentence", "cue", "topic"]].values.tolist() == \
+        alone[["sentence", "cue", "topic"]].values.tolist()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_quick_abbreviation_test_agrees_with_the_full_one(seed):
+    import random
+
+    from needsassess.sentences import _split, _splitter
+
+    rng = random.Random(seed)
+    pieces = ["Dr.", "dr.", "E.G.", "etc.)", "vs.", "No.", "U.S.", "approx.", "A.", "J.K.", "p.m.", "x.", "Mr.", "St.",
+              "year.", "12.", "word", "İ.", "ΑΣ.", "“Quote.”", "end!", "why?", "...", ".\"", "é.", "Ab.C."]
+    seps = [" ", "\n", "\n- ", " \n", "\t", "\r\n", "\n1. ", "", "\u00a0"]
+    splitter = _splitter(load_taxonomy())
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) + rng.choice(seps) for _ in range(rng.randint(0, 8)))
+        assert _split(text, *splitter) == _split(text, *splitter[:2], None), repr(text)  # None: always the full test

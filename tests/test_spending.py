@@ -127,3 +127,41 @@ def test_a_failed_check_is_a_topic_for_that_lea():
     assert "spending_wre_share" not in rows.index
     plan = result.tta_plan.set_index("topic")
     assert plan.loc["spending_shs_share", "delivery"] == "individual"
+
+
+def pandas_amounts(leas: pd.DataFrame, needs: pd.DataFrame) -> pd.DataFrame:
+    """lea_amounts written with pandas' own groupby and pivot_table, to hold the quick one to."""
+    keys = ["file", "lea_id"]
+    lea = leas.assign(allocation=pd.to_numeric(leas["allocation"], errors="coerce").astype(float))
+    nd = needs.copy()
+    base = pd.concat([lea.drop_duplicates(keys), nd[keys].drop_duplicates()], ignore_index=True)
+    out = base.drop_duplicates(keys).reindex(columns=[*keys, "lea_name", "allocation"]).set_index(keys)
+    known = nd[nd["amount"].notna() | nd["infrastructure_amount"].notna()]
+    out["planned"] = known.groupby(keys, sort=False)["amount"].sum(min_count=0).reindex(out.index)
+    out["infrastructure"] = known.groupby(keys, sort=False)["infrastructure_amount"].sum().reindex(out.index)
+    by_area = known.pivot_table(index=keys, columns="area", values="amount", aggfunc="sum", fill_value=0.0)
+    for area in ("WRE", "SHS", "EUT"):
+        col = by_area[area] if area in by_area.columns else pd.Series(0.0, index=by_area.index, dtype=float)
+        out[area] = col.reindex(out.index).astype(float)
+        out.loc[out["planned"].notna() & out[area].isna(), area] = 0.0
+    return out.reset_index()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_lea_amounts_add_up_as_pandas_does(seed):
+    import random
+
+    from needsassess.spending import lea_amounts
+
+    rng = random.Random(seed)
+    leas = pd.DataFrame({"file": [f"{k}.xlsx" for k in range(6)], "lea_id": ["0", "1", None, "3", "4", "5"],
+                         "lea_name": ["A", None, "C", "", "E", "F"],
+                         "allocation": [rng.choice([None, 15000.0, 45000.0, "n/a"]) for _ in range(6)]})
+    rows = [{"file": f"{k}.xlsx", "lea_id": [str(k), None][k == 2 or rng.random() < 0.05],
+             "area": rng.choice(["WRE", "SHS", "EUT", None]),
+             "amount": rng.choice([None, 0.1, 0.2, 0.3, rng.random() * 1e4]),
+             "infrastructure_amount": rng.choice([None, 0.0, rng.random() * 1e3])}
+            for k in sorted(rng.randrange(8) for _ in range(rng.randint(0, 60)))]
+    needs = pd.DataFrame(rows, columns=["file", "lea_id", "area", "amount", "infrastructure_amount"])
+    needs = needs.astype({"amount": float, "infrastructure_amount": float})
+    pd.testing.assert_frame_equal(lea_amounts(leas, needs), pandas_amounts(leas, needs), check_exact=True)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
+from needsassess.match import PhraseMatcher, word_forms
 from needsassess.problems import TemplateError
-from needsassess.taxonomy import (
-    PhraseMatcher, check_taxonomy, classify, default_data_path, load_settings, load_taxonomy, word_forms,
-)
+from needsassess.settings import default_data_path, load_settings
+from needsassess.taxonomy import check_taxonomy, classify, classify_joined, load_taxonomy, topic_matches
 from needsassess.template import load_template
 
 
@@ -106,6 +107,56 @@ def test_any_term_is_found_in_any_surrounding_text(left, term, upper):
     assert spans == sorted(spans) and all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))  # no overlaps
     start = len(" ".join(left)) + (1 if left else 0)
     assert any(m.start <= start < m.end for m in matches), (term, text)
+
+
+PIECES = ["Vaping", "vaping", "counsel", "Counselors", "STEM", "stem", "computer-science", "Computer /  Science", "PD",
+          "T/TA", "15%", "the", "our", ".", ",", " ", "  ", "\n", "-", "/", "İstanbul", "ß", "\x02", "x1", "20 percent",
+          "trauma-informed", "MTSS", "Chromebooks", "after-school", "art"]
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=10).map("".join), max_size=12))
+def test_matching_many_texts_at_once_finds_what_one_by_one_finds(texts):
+    tax = load_taxonomy()
+    assert tax.matcher.matches_in(texts) == [list(tax.matcher.finditer(t)) for t in texts]
+    cue = tax.cue_matcher
+    assert cue.matches_in(texts) == [list(cue.finditer(t)) for t in texts]
+
+
+@hsettings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.sampled_from(PIECES), max_size=8).map("".join),
+                          st.sampled_from(["WRE", "SHS", "EUT", None, ""])), max_size=15))
+def test_classify_is_topic_matches_of_each_text(items):
+    tax = load_taxonomy()
+    texts, areas = [t for t, _ in items], [a for _, a in items]
+    rows = []
+    for i, (text, area) in enumerate(items):
+        found = topic_matches(text, tax, area or None)
+        rows += [(i, key, "; ".join(terms), first) for first, key, terms in
+                 sorted((first, key, terms) for key, (first, terms) in found.items())]
+    assert list(classify(texts, taxonomy=tax, areas=areas).itertuples(index=False, name=None)) == rows
+    assert classify(pd.Series(texts, dtype=object), taxonomy=tax, areas=pd.Series(areas, dtype=object)).equals(
+        classify(texts, taxonomy=tax, areas=areas))
+
+
+@hsettings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.lists(st.sampled_from(PIECES), max_size=5).map("".join), max_size=3),
+                          st.sampled_from(["WRE", "SHS", None])), max_size=12))
+def test_classify_joined_is_classify_of_the_joined_parts(items):
+    tax = load_taxonomy()
+    rows, areas = [tuple(parts) for parts, _ in items], [a for _, a in items]
+    joined = [". ".join(filter(None, parts)) for parts in rows]
+    pd.testing.assert_frame_equal(classify_joined(rows, taxonomy=tax, areas=areas),
+                                  classify(joined, taxonomy=tax, areas=areas))
+
+
+def test_classify_joined_with_a_term_holding_a_period(tmp_path):
+    text = shipped_text("taxonomy.toml").replace('terms = ["world language"', 'terms = ["U.S. history", "world language"')
+    tax = load_taxonomy(write(tmp_path, "tax.toml", text))
+    rows = [("Teach U.S", "history to all"), ("U.S. history", "")]
+    pd.testing.assert_frame_equal(classify_joined(rows, taxonomy=tax),
+                                  classify([". ".join(filter(None, r)) for r in rows], taxonomy=tax))
+    assert set(classify_joined(rows, taxonomy=tax)["item"]) == {0, 1}  # the term runs across ". " in the first
 
 
 # ---------------------------------------------------------------- classifying
