@@ -25,7 +25,7 @@ from .extract_answers import answer_positions, answer_text, looks_like_question,
 from .extract_capacity import content_words, extract_capacity
 from .extract_common import NUMBER_PREFIX, Context, norm_question, strip_number
 from .extract_indicators import extract_indicators, match_indicator
-from .sheets import Grid, Labels, Text, a1, overlap
+from .sheets import Grid, Labels, Text, a1
 from .template import QuestionSpec, Template, normalize
 
 #: Longest answer Excel keeps in a cell; an answer this long was cut.
@@ -112,16 +112,42 @@ def question_words(text: str, template: Template) -> frozenset[str]:
     return content_words(strip_number(text)) - _area_words(template)
 
 
+@dataclass(frozen=True)
+class _QuestionIndex:
+    """The template questions of one area, for look-ups.
+
+    ``exact`` maps every normalized wording to its question; ``bags`` holds
+    the content words of each wording; ``postings`` maps a content word to
+    the bags holding it, so a text is scored against the bags it shares a
+    word with, not against all of them.  ``area_words`` are the area names'
+    words of four letters or more (the others are no content words anyway).
+    """
+
+    exact: dict[str, QuestionSpec]
+    bags: list[tuple[frozenset[str], QuestionSpec]]
+    postings: dict[str, tuple[int, ...]]
+    vocabulary: frozenset[str]
+    area_words: frozenset[str]
+
+
 @lru_cache(maxsize=32)
-def _question_index(template: Template, area: str) -> tuple[dict[str, QuestionSpec],
-                                                             list[tuple[frozenset[str], QuestionSpec]]]:
+def _question_index(template: Template, area: str) -> _QuestionIndex:
     exact: dict[str, QuestionSpec] = {}
     own = template.questions_for(area) if area else list(template.questions)
     for spec in [*own, *template.questions]:  # the tab's own area wins a shared wording
         for text in (spec.text, *spec.aliases):
             exact.setdefault(norm_question(text), spec)
     bags = [(question_words(text, template), spec) for spec in own for text in (spec.text, *spec.aliases)]
-    return exact, bags
+    postings: dict[str, list[int]] = {}
+    for i, (bag, _spec) in enumerate(bags):
+        for word in bag:
+            postings.setdefault(word, []).append(i)
+    return _QuestionIndex(exact, bags, {w: tuple(ids) for w, ids in postings.items()}, frozenset(postings),
+                          frozenset(w for w in _area_words(template) if len(w) >= 4))
+
+
+#: True for a word too short to be a content word (fewer than four letters).
+_SHORT = (4).__gt__
 
 
 @lru_cache(maxsize=65536)
@@ -129,18 +155,32 @@ def match_question(text: str, area: str, template: Template) -> tuple[QuestionSp
     """The template question a text is or most resembles.
 
     Returns the question, the score (1.0 for an exact match, else the Dice
-    overlap of content words) and the number of content words shared.
+    overlap of content words, :func:`question_words`, with the closest
+    wording) and the number of content words shared.  Ties go to the first
+    wording of the template.
     """
-    exact, bags = _question_index(template, area)
-    spec = exact.get(norm_question(text))
+    index = _question_index(template, area)
+    norm = norm_question(text)
+    spec = index.exact.get(norm)
     if spec is not None:
         return spec, 1.0, 99
-    words = question_words(text, template)
+    # the content words are counted, not built: answers are long, and only
+    # the few words that template questions use are looked up
+    distinct = set(norm.split())
+    n = len(distinct) - sum(map(_SHORT, map(len, distinct))) - len(distinct & index.area_words)
+    shared_with: dict[int, int] = {}
+    postings = index.postings
+    for word in distinct & index.vocabulary:
+        for i in postings[word]:
+            shared_with[i] = shared_with.get(i, 0) + 1
     best, score, shared = None, 0.0, 0
-    for bag, candidate in bags:
-        s = overlap(words, bag)
+    bags = index.bags
+    for i in sorted(shared_with):
+        common = shared_with[i]
+        bag, candidate = bags[i]
+        s = 2.0 * common / (n + len(bag))  # :func:`overlap`, with the intersection counted
         if s > score:
-            best, score, shared = candidate, s, len(words & bag)
+            best, score, shared = candidate, s, common
     return best, score, shared
 
 
@@ -215,13 +255,10 @@ def extract_analysis(grid: Grid, area: str, ctx: Context) -> Analysis:
 
 
 def _section_rows(grid: Grid, template: Template) -> dict[str, list[int]]:
-    labels = _sections(template)
     out: dict[str, list[int]] = {}
-    for t in grid.texts:
-        if t.norm and t.words <= SECTION_MAX_WORDS and not t.text.endswith("?"):
-            kind = labels.match(t.norm, how="prefix")
-            if kind is not None:
-                out.setdefault(kind, []).append(t.row)
+    for t, kind in _sections(template).hits(grid.texts, "prefix", SECTION_MAX_WORDS):
+        if not t.text.endswith("?"):
+            out.setdefault(kind, []).append(t.row)
     return out
 
 

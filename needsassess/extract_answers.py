@@ -27,8 +27,10 @@ def skip_labels(template: Template) -> frozenset[str]:
 
 def looks_like_question(t: Text) -> bool:
     """True for a text of three words or more whose first line (or the whole) ends with "?"."""
+    if t.words < 3:
+        return False
     first = t.text.split("\n", 1)[0].rstrip()
-    return (first.endswith("?") or t.text.endswith("?")) and t.words >= 3
+    return first.endswith("?") or t.text.endswith("?")
 
 
 def right_box(grid: Grid, q: Cell, q_cells: set[Cell], template: Template) -> Cell | None:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from .extract_common import Context, at, quoted
-from .sheets import Grid, Labels, a1, overlap
+from .sheets import Grid, Labels, a1, folded, overlap
 from .template import CapacitySpec, Template, normalize
 from .values import is_blank, parse_rating, parse_yes_no, raw_text, text_value
 
@@ -54,14 +54,14 @@ def _scale_words(template: Template) -> dict[str, int]:
 
 def content_words(text: str) -> frozenset[str]:
     """Words of four letters or more: a cheap stand-in for content words."""
-    return frozenset(w for w in normalize(text).split() if len(w) >= 4)
+    return frozenset(w for w in folded(text).split() if len(w) >= 4)
 
 
 @lru_cache(maxsize=16384)
 def match_capacity(text: str, area: str, template: Template, *, min_overlap: float = 0.5) -> CapacitySpec | None:
     """The template capacity a label names: exactly, else by shared words."""
     exact, bags = _capacity_index(template, area)
-    spec = exact.get(normalize(text))
+    spec = exact.get(folded(text))
     if spec is not None:
         return spec
     words = content_words(text)
@@ -79,16 +79,16 @@ def find_block(grid: Grid, template: Template) -> CapacityBlock | None:
     scale = _scale_words(template)
     rows: dict[int, dict[str, int]] = {}
     scales: dict[int, dict[int, int]] = {}
-    for t in grid.texts:
-        if not t.norm or t.words > HEADER_MAX_WORDS:
-            continue
-        key = labels.match(t.norm)
-        if key is not None:
-            rows.setdefault(t.row, {}).setdefault(key, t.col)
-            continue
-        level = scale.get(t.norm)
-        if level is not None:
-            scales.setdefault(t.row, {}).setdefault(level, t.col)
+    matched = labels.hits(grid.texts, "contains", HEADER_MAX_WORDS)
+    for t, key in matched:
+        rows.setdefault(t.row, {}).setdefault(key, t.col)
+    if scale:
+        labelled = {id(t) for t, _ in matched}
+        for t in grid.texts:
+            if 0 < t.words <= HEADER_MAX_WORDS and id(t) not in labelled:
+                level = scale.get(t.norm)
+                if level is not None:
+                    scales.setdefault(t.row, {}).setdefault(level, t.col)
     for r in sorted(rows):
         cols = rows[r]
         if "capacity" not in cols:
@@ -128,11 +128,16 @@ def extract_capacity(grid: Grid, area: str, ctx: Context, *, stop_rows: frozense
     tta_col = block.columns.get("tta_wanted")
     out: list[tuple[Any, ...]] = []
     blank_run = 0
+    top_left, value = grid.top_left, grid.value
     for r in range(block.header_row + 1, grid.nrows):
         if r in stop_rows:
             break
-        cap_cell = grid.top_left(r, cap_col)
-        label = text_value(grid.value(*cap_cell)) if cap_cell[0] == r else ""
+        cap_cell = top_left(r, cap_col)
+        if cap_cell[0] == r:
+            v = value(*cap_cell)
+            label = v.strip() if v.__class__ is str else text_value(v)
+        else:
+            label = ""
         if not label:
             blank_run = blank_run + 1 if grid.row_blank(r) else 0
             if blank_run >= 2:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from .problems import ProblemLog
-from .sheets import Grid, a1
-from .template import Template, normalize
+from .sheets import Grid, a1, folded
+from .template import Template
 
 # Question numbering typed in front of a question or label: "1.", "Q2:",
 # "Question 3 -", "4)".
@@ -78,4 +78,4 @@ def quoted(text: str, limit: int = 60) -> str:
 
 def norm_question(text: str) -> str:
     """Normalized question text without its number."""
-    return normalize(strip_number(text))
+    return folded(strip_number(text))

@@ -14,9 +14,9 @@ from typing import Any
 
 from .extract_capacity import content_words
 from .extract_common import Context, at, quoted
-from .sheets import Grid, Labels, a1, overlap
-from .template import IndicatorSpec, Template, normalize
-from .values import Percent, is_blank, parse_number, parse_percent, text_value, to_points
+from .sheets import Grid, Labels, a1, folded, overlap
+from .template import IndicatorSpec, Template
+from .values import read_row, text_value
 
 HEADER_MAX_WORDS = 8
 _LEVEL_KEYS = ("district", "selected", "state")
@@ -48,7 +48,7 @@ def _indicator_index(template: Template, area: str) -> tuple[Labels, dict[str, I
 @lru_cache(maxsize=16384)
 def match_indicator(text: str, area: str, template: Template, *, min_overlap: float = 0.6) -> IndicatorSpec | None:
     """The template indicator a row label names, within the area first."""
-    norm = normalize(text)
+    norm = folded(text)
     for scope in ((area, "") if area else ("",)):
         labels, by_key, bags = _indicator_index(template, scope)
         key = labels.match(norm, how="prefix")
@@ -66,13 +66,9 @@ def match_indicator(text: str, area: str, template: Template, *, min_overlap: fl
 
 def find_grid(grid: Grid, template: Template) -> IndicatorGrid | None:
     """The first indicator header row of a sheet, with its level columns."""
-    labels = _columns(template)
     rows: dict[int, dict[str, int]] = {}
-    for t in grid.texts:
-        if t.norm and t.words <= HEADER_MAX_WORDS:
-            key = labels.match(t.norm, how="prefix")
-            if key is not None:
-                rows.setdefault(t.row, {}).setdefault(key, t.col)
+    for t, key in _columns(template).hits(grid.texts, "prefix", HEADER_MAX_WORDS):
+        rows.setdefault(t.row, {}).setdefault(key, t.col)
     for r in sorted(rows):
         cols = rows[r]
         if "indicator" not in cols or not any(k in cols for k in _LEVEL_KEYS):
@@ -134,10 +130,16 @@ def extract_indicators(grid: Grid, area: str, ctx: Context, *, check_formulas: b
     out: list[tuple[Any, ...]] = []
     empty_cells: list[tuple[int, int]] = []
     blank_run = 0
+    rows = grid.rows
+    ic = block.indicator_col
+    levels = block.levels
     for r in range(block.header_row + 1, grid.nrows):
         if r in stop_rows:
             break
-        label = text_value(grid.value(r, block.indicator_col))
+        row = rows[r]
+        width = len(row)
+        value = row[ic] if ic < width else ""
+        label = value.strip() if value.__class__ is str else text_value(value)
         if not label:
             blank_run = blank_run + 1 if grid.row_blank(r) else 0
             if blank_run >= 2:
@@ -150,10 +152,11 @@ def extract_indicators(grid: Grid, area: str, ctx: Context, *, check_formulas: b
         block.last_row = r
         if not values:
             continue
-        cells = [(c, level, school, grid.value(r, c)) for c, level, school in block.levels]
-        filled = [x for x in cells if not is_blank(x[3])]
+        filled = [(c, level, school, v) for c, level, school in levels
+                  if not ((v := row[c] if 0 <= c < width else "") == "" or v is None
+                          or (v.__class__ is str and not v.strip()))]
         if not filled:
-            empty_cells.extend((r, c) for c, *_ in cells)
+            empty_cells.extend((r, c) for c, *_ in levels)
             continue
         if spec is None:
             ctx.problem("indicator-unknown", grid, (r, block.indicator_col),
@@ -181,26 +184,15 @@ def grid_area(grid: Grid, template: Template) -> str:
 
 def _row_values(grid: Grid, r: int, label: str, spec: IndicatorSpec | None, area: str,
                 filled: list[tuple[int, str, str, Any]], ctx: Context) -> list[tuple[Any, ...]]:
-    template = ctx.template
     unit = spec.unit if spec else ""
-    parsed = []
-    percents: list[Percent | None] = []
-    for c, level, school, value in filled:
-        if unit in ("percent", ""):
-            p, pct = parse_percent(value, template)
-        else:
-            p, pct = parse_number(value, template), None
-        if p.status == "invalid":
-            ctx.problem("number-invalid", grid, (r, c),
-                        f"{at(grid, (r, c))}: {label} {quoted(p.raw)} is not a number")
-        parsed.append(p)
-        percents.append(pct)
-    if unit == "percent":
-        values = to_points(percents)
-    else:
-        values = [p.value if p.ok else None for p in parsed]
+    read = read_row([value for *_, value in filled], unit, ctx.template)
     name = spec.key if spec else label
     key, direction = (spec.key, spec.direction) if spec else ("", "")
-    return [(area or (spec.area if spec else ""), name, level, school, value, p.raw, grid.name, a1(r, c),
-             key, direction, unit)
-            for (c, level, school, _), p, value in zip(filled, parsed, values)]
+    row_area = area or (spec.area if spec else "")
+    sheet = grid.name
+    out = []
+    for (c, level, school, _), (value, raw, status) in zip(filled, read):
+        if status == "invalid":
+            ctx.problem("number-invalid", grid, (r, c), f"{at(grid, (r, c))}: {label} {quoted(raw)} is not a number")
+        out.append((row_area, name, level, school, value, raw, sheet, a1(r, c), key, direction, unit))
+    return out

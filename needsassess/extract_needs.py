@@ -160,10 +160,12 @@ def _block(grid: Grid, header: int, end: int, cols: dict[str, int], block_area: 
     template = ctx.template
     out: list[tuple[Any, ...]] = []
     order = 0
+    content = [cols[k] for k in template.needs_content_columns if k in cols]
+    value = grid.value
     for r in range(header + 1, end):
-        texts = {key: text_value(grid.value(r, c)) for key, c in cols.items()}
-        if not any(texts.get(k) for k in template.needs_content_columns if k in cols):
-            continue
+        if not any(text_value(value(r, c)) for c in content):
+            continue  # no need, outcome or activity: not a need (blank rows end here cheaply)
+        texts = {key: text_value(value(r, c)) for key, c in cols.items()}
         order += 1
         priority = _priority(grid, r, cols, order, ctx)
         area = block_area or _area(grid, r, cols, ctx)

@@ -35,8 +35,8 @@ from .sample_lea import LeaIdentity, load_bank, make_identity
 from .tables import frame
 from .template import Template, load_template
 
-__all__ = ["Mess", "LeaIdentity", "Truth", "write_blank_tool", "generate_lea", "generate_corpus",
-           "BLANK_TOOL_NAME"]
+__all__ = ["Mess", "LeaIdentity", "Truth", "PlannedLea", "write_blank_tool", "generate_lea", "generate_corpus",
+           "plan_corpus", "BLANK_TOOL_NAME"]
 
 #: File name of the blank replica in ``workbooks/template/``.
 BLANK_TOOL_NAME = "LEA-Needs-Assessment-Tool-blank.xlsx"
@@ -198,28 +198,95 @@ def generate_corpus(folder: str | Path, n: int, *, seed: int = 0,
         raise ValueError("n and duplicates must be >= 0, and duplicates <= n")
     tmpl = load_template(template)
     folder = Path(folder)
+    messes = _corpus_messes(mess, n, seed)
+    truths: list[Truth] = []
+    for i, planned in enumerate(plan_corpus(n, seed=seed, duplicates=duplicates, state=state)):
+        truths.append(generate_lea(folder / f"{planned.file}.xlsx", seed=planned.seed, mess=messes[i],
+                                   template=tmpl, lea=planned.lea))
+        if planned.older_file:
+            older = replace(planned.lea, date_completed=planned.lea.date_completed - timedelta(days=planned.older_by))
+            truths.append(generate_lea(folder / f"{planned.older_file}.xlsx", seed=planned.seed + 1,
+                                       mess=messes[i], template=tmpl, lea=older, newest=False))
+    return truths
+
+
+@dataclass(frozen=True)
+class PlannedLea:
+    """One LEA of a corpus before it is written: its seed, identity and file name(s).
+
+    ``older_file`` (without ``.xlsx``) is set when the LEA also sends an
+    older submission, dated ``older_by`` days before the newer one.
+    """
+
+    seed: int
+    lea: LeaIdentity
+    file: str
+    older_file: str = ""
+    older_by: int = 0
+
+
+def plan_corpus(n: int, *, seed: int = 0, duplicates: int = 0, state: str | None = None) -> list[PlannedLea]:
+    """Who the ``n`` LEAs of :func:`generate_corpus` are, without writing a file.
+
+    Every LEA gets a name, State ID, NCES ID and file name of its own.  The
+    text bank has a few hundred LEA names per State; past that, a name
+    already taken gets a district number, as real ones do ("Pine Ridge
+    School District No. 2"), and a taken NCES ID the next free one.  The
+    same seed gives the same plan.
+
+    Examples
+    --------
+    >>> leas = plan_corpus(3, seed=1)
+    >>> len({p.lea.lea_name for p in leas}), len({p.file for p in leas})
+    (3, 3)
+    """
+    if n < 0 or duplicates < 0 or duplicates > n:
+        raise ValueError("n and duplicates must be >= 0, and duplicates <= n")
     master = _rng("corpus", seed)
     bank = load_bank()
     state = state or master.choice(bank["states"])["name"]
-    messes = _corpus_messes(mess, n, seed)
     doubled = set(master.sample(range(n), duplicates))
     taken: set[str] = set()
-    truths: list[Truth] = []
+    used = _Used()
+    planned: list[PlannedLea] = []
     for i in range(n):
         lea_seed = master.randrange(2**31)
-        lea = make_identity(_rng("lea", lea_seed), state=state, taken=taken)
+        lea = used.claim(make_identity(_rng("lea", lea_seed), state=state, taken=taken), taken)
         base = f"{_slug(lea.lea_name)}-needs-assessment-{lea.school_year}"
         if i not in doubled:
-            truths.append(generate_lea(folder / f"{base}.xlsx", seed=lea_seed, mess=messes[i],
-                                       template=tmpl, lea=lea))
+            planned.append(PlannedLea(lea_seed, lea, base))
             continue
         names = master.choice(load_layout()["duplicate_names"])
-        truths.append(generate_lea(folder / f"{names['newer'].format(base=base)}.xlsx", seed=lea_seed,
-                                   mess=messes[i], template=tmpl, lea=lea))
-        older = replace(lea, date_completed=lea.date_completed - timedelta(days=master.randint(7, 60)))
-        truths.append(generate_lea(folder / f"{names['older'].format(base=base)}.xlsx", seed=lea_seed + 1,
-                                   mess=messes[i], template=tmpl, lea=older, newest=False))
-    return truths
+        planned.append(PlannedLea(lea_seed, lea, names["newer"].format(base=base),
+                                  older_file=names["older"].format(base=base), older_by=master.randint(7, 60)))
+    return planned
+
+
+@dataclass
+class _Used:
+    """Names, file names and NCES IDs the LEAs of a corpus already have."""
+
+    names: set[str] = field(default_factory=set)
+    files: set[str] = field(default_factory=set)
+    nces: set[str] = field(default_factory=set)
+
+    def claim(self, lea: LeaIdentity, taken: set[str]) -> LeaIdentity:
+        """``lea``, renamed or renumbered where an earlier LEA has its name or NCES ID."""
+        name, k = lea.lea_name, 1
+        while name.lower() in self.names or _slug(name) in self.files:
+            k += 1
+            name = f"{lea.lea_name} No. {k}"
+        nces = lea.nces_id
+        while nces in self.nces:  # 7 digits: the State's 2 and 5 of its own
+            nces = f"{nces[:2]}{(int(nces[2:]) + 1) % 100000:05d}"
+        if name != lea.lea_name or nces != lea.nces_id:
+            schools = tuple(replace(s, nces_id=nces + s.nces_id[len(lea.nces_id):]) for s in lea.schools)
+            lea = replace(lea, lea_name=name, nces_id=nces, schools=schools)
+            taken.add(name.lower())
+        self.names.add(name.lower())
+        self.files.add(_slug(name))
+        self.nces.add(nces)
+        return lea
 
 
 # ---------------------------------------------------------------- helpers

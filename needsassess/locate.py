@@ -57,6 +57,12 @@ def _patterns(template: Template) -> list[tuple[TabSpec, str, str]]:
             for spec in template.tabs for name in spec.names]
 
 
+@lru_cache(maxsize=1024)
+def _hue(rgb: str | None, template: Template) -> str:
+    """:func:`~needsassess.colors.hue_name` of a colour (a batch's tabs share a few colours)."""
+    return hue_name(rgb, template.hues)
+
+
 @lru_cache(maxsize=8)
 def _area_aliases(template: Template) -> list[str]:
     aliases = {normalize(a) for area in template.areas.values() for a in (area.key, area.name, *area.aliases)}
@@ -149,7 +155,7 @@ def assign_roles(sheets: Sequence[SheetEntry], template: Template, palette: Sequ
     tabs: list[Tab] = []
     for i, sheet in enumerate(sheets):
         rgb = resolve(sheet.colour, palette)
-        tab = Tab(sheet, i, hue=hue_name(rgb, template.hues), colour=rgb or "")
+        tab = Tab(sheet, i, hue=_hue(rgb, template), colour=rgb or "")
         if sheet.kind == "worksheet":
             spec, score, area = match_name(sheet.name, template)
             if spec is not None:

@@ -27,6 +27,7 @@ import re
 from functools import lru_cache
 from typing import Any, Iterable, NamedTuple, Sequence
 
+from .sheets import folded
 from .template import Template, normalize
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -219,19 +220,59 @@ def to_points(cells: Sequence[Percent | None]) -> list[float | None]:
     >>> to_points([Percent(0.2, False), Percent(0.35, False)])
     [20.0, 35.0]
     """
-    points = sorted(c.value for c in cells if c is not None and (c.explicit or abs(c.value) > 1.0))
+    return _points([None if c is None else (c.value, c.explicit) for c in cells])
+
+
+def _points(cells: Sequence[tuple[float, bool] | None]) -> list[float | None]:
+    """:func:`to_points` on ``(value, explicit)`` pairs."""
+    points = sorted(c[0] for c in cells if c is not None and (c[1] or abs(c[0]) > 1.0))
     reference = points[len(points) // 2] if points else None
     out: list[float | None] = []
     for c in cells:
         if c is None:
             out.append(None)
-        elif c.explicit or abs(c.value) > 1.0:
-            out.append(c.value)
-        elif reference is None or abs(c.value) * 10.0 < abs(reference):
-            out.append(round(c.value * 100.0, 10))
+            continue
+        value, explicit = c
+        if explicit or abs(value) > 1.0:
+            out.append(value)
+        elif reference is None or abs(value) * 10.0 < abs(reference):
+            out.append(round(value * 100.0, 10))
         else:
-            out.append(c.value)
+            out.append(value)
     return out
+
+
+def read_row(values: Sequence[Any], unit: str, template: Template) -> list[tuple[Any, str, str]]:
+    """One indicator row's cells read at once: ``(value, raw, status)`` per cell.
+
+    The same as :func:`parse_percent` on each cell and :func:`to_points` on
+    the row for a ``"percent"`` unit, :func:`parse_number` for ``"ratio"``
+    and ``"count"``, and the parsed percent cells kept as typed for an
+    unknown indicator (``""``).  The value is None unless the status is ok.
+    Finite numbers, most cells, are read without the general parsers.
+
+    Examples
+    --------
+    >>> from needsassess.template import load_template
+    >>> read_row([0.12, "15%", "N/A", 11.0], "percent", load_template())
+    [(12.0, '0.12', 'ok'), (15.0, '15%', 'ok'), (None, 'N/A', 'missing'), (11.0, '11', 'ok')]
+    """
+    percent = unit in ("percent", "")
+    read: list[tuple[Any, str, str]] = []
+    pairs: list[tuple[float, bool] | None] = []
+    for value in values:
+        if value.__class__ is float and math.isfinite(value):
+            read.append((value, raw_text(value), "ok"))
+            pairs.append((value, False))
+        elif percent:
+            parsed, pct = parse_percent(value, template)
+            read.append(parsed)
+            pairs.append(None if pct is None else (pct.value, pct.explicit))
+        else:
+            read.append(parse_number(value, template))
+    if unit == "percent":
+        return [(v, raw, status) for v, (_, raw, status) in zip(_points(pairs), read)]
+    return [(v if status == "ok" else None, raw, status) for v, raw, status in read]
 
 
 def parse_id(value: Any, digits: int | None = None) -> Parsed:
@@ -313,6 +354,15 @@ def parse_school_year(value: Any) -> Parsed:
     return Parsed(None, raw, "invalid")
 
 
+#: Normal forms of short cell texts (yes / no words, rating words, evidence levels) recur.
+_normal = folded
+
+
+@lru_cache(maxsize=8)
+def _levels(template: Template) -> list[int]:
+    return sorted(template.capacity_scale) or [1, 2, 3, 4]
+
+
 @lru_cache(maxsize=8)
 def _yes_no(template: Template) -> dict[str, bool]:
     table = {normalize(v): False for v in template.no_values}
@@ -335,7 +385,7 @@ def parse_yes_no(value: Any, template: Template) -> Parsed:
     raw = raw_text(value)
     if isinstance(value, bool):
         return Parsed(value, raw, "ok")
-    norm = normalize(raw)
+    norm = _normal(raw)
     found = _yes_no(template).get(norm)
     if found is None and " " in norm:
         # "Yes, coaching on data" / "No - not this year": the first word decides
@@ -352,7 +402,7 @@ def _scale(template: Template) -> dict[str, int]:
 
 def scale_level(text: Any, template: Template) -> int | None:
     """The rating level a scale word or header names ("Proficient" -> 3), or None."""
-    return _scale(template).get(normalize(text))
+    return _scale(template).get(_normal(text) if text.__class__ is str else normalize(text))
 
 
 def parse_rating(value: Any, template: Template) -> Parsed:
@@ -370,7 +420,7 @@ def parse_rating(value: Any, template: Template) -> Parsed:
     if is_blank(value):
         return EMPTY
     raw = raw_text(value)
-    levels = sorted(template.capacity_scale) or [1, 2, 3, 4]
+    levels = _levels(template)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if value == int(value) and int(value) in levels:
             return Parsed(int(value), raw, "ok")
@@ -434,7 +484,7 @@ def parse_evidence(value: Any, template: Template) -> Parsed:
     exact = template.evidence_level_of(raw)
     if exact:
         return Parsed(exact, raw, "ok")
-    padded = f" {normalize(raw)} "
+    padded = f" {_normal(raw)} "
     for spelling, level in _evidence_longest_first(template):
         if f" {spelling} " in padded:
             return Parsed(level, raw, "ok")
