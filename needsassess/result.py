@@ -16,7 +16,7 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 
 from .problems import OutputError, Problem
-from .tables import READER_TABLES, frame
+from .tables import write_csv_tables, READER_TABLES, frame
 from .template import normalize
 
 #: Statuses of the ``files`` table.
@@ -120,17 +120,7 @@ class Assessment:
         OutputError
             When the folder or a file cannot be written.
         """
-        out = Path(outdir)
-        written = []
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-            for name, table in self.tables.items():
-                path = out / f"{name}.csv"
-                table.to_csv(path, index=False, encoding="utf-8")
-                written.append(path)
-        except OSError as exc:
-            raise OutputError(f"cannot write the tables to {out}: {exc.strerror or exc}") from exc
-        return written
+        return write_csv_tables(self.tables, outdir)
 
     def _counts(self) -> list[tuple[str, int]]:
         errors = int((self.problems["severity"] == "error").sum()) if len(self.problems) else 0

@@ -41,7 +41,7 @@ from .requests import find_requests
 from .gaps import SIGNALS, as_tables, gaps_and_unclassified, lea_gaps, lea_list
 from .signals import SettingsLike, TaxonomyLike
 from .spending import check_spending
-from .tables import SCORE_TABLES
+from .tables import write_csv_tables, SCORE_TABLES
 from .taxonomy import RANKING_METHODS, Settings, Taxonomy, load_settings, load_taxonomy
 
 __all__ = [  # the signals' entry points stay importable from here
@@ -245,17 +245,7 @@ class Scores:
         OutputError
             When the folder or a file cannot be written.
         """
-        out = Path(outdir)
-        written = []
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-            for name, table in self.tables.items():
-                path = out / f"{name}.csv"
-                table.to_csv(path, index=False, encoding="utf-8")
-                written.append(path)
-        except OSError as exc:
-            raise OutputError(f"cannot write the tables to {out}: {exc.strerror or exc}") from exc
-        return written
+        return write_csv_tables(self.tables, outdir)
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{k}: {len(v)} rows" for k, v in self.tables.items())

@@ -6,11 +6,12 @@ listed here, in this order; a table may carry more columns after them.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from .problems import PROBLEM_COLUMNS
+from .problems import PROBLEM_COLUMNS, OutputError
 
 #: The reader's six tables.
 READER_TABLES: dict[str, list[str]] = {
@@ -81,3 +82,24 @@ SCORE_TABLES: dict[str, list[str]] = {
     "spending": ["file", "lea_id", "check", "value", "threshold", "passed", "message", "lea_name",
                  "topic", "basis"],
 }
+
+
+def write_csv_tables(tables: Mapping[str, pd.DataFrame], outdir: str | Path) -> list[Path]:
+    """Write each table as ``<name>.csv`` (UTF-8) into ``outdir``; returns the paths.
+
+    Raises
+    ------
+    OutputError
+        When the folder or a file cannot be written.
+    """
+    out = Path(outdir)
+    written = []
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, table in tables.items():
+            path = out / f"{name}.csv"
+            table.to_csv(path, index=False, encoding="utf-8")
+            written.append(path)
+    except OSError as exc:
+        raise OutputError(f"cannot write the tables to {out}: {exc.strerror or exc}") from exc
+    return written
