@@ -99,10 +99,17 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _summarize(args: argparse.Namespace) -> int:
-    from .summary import summarize
+    from .read import read_folder
+    from .template import load_template
 
-    summary = summarize(args.folder, recursive=args.recursive, template=args.template,
-                        taxonomy=args.taxonomy, settings=args.settings, progress=_progress(args))
+    # read before importing the summary's modules: the reader processes start sooner, and pandas
+    # loads while they read (see read._pooled)
+    template = load_template(args.template)
+    assessment = read_folder(args.folder, recursive=args.recursive, template=template, progress=_progress(args))
+    from .summary import Summary
+
+    summary = Summary.scored(assessment, taxonomy=args.taxonomy, settings=args.settings,
+                             source=Path(args.folder), template=template)
     out = Path(args.output) if args.output else Path("statewide-summary.xlsx")
     written = summary.to_excel(out)
     if args.tables:

@@ -14,9 +14,10 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Sequence
 from xml.etree.ElementTree import ParseError
+from xml.etree.ElementTree import fromstring as _plain_fromstring
 
 import python_calamine as calamine
 from defusedxml import DefusedXmlException
@@ -38,6 +39,8 @@ _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _TAB_COLOR = re.compile(rb"<(?:\w+:)?tabColor\b([^>]*)>")
 _ATTR = re.compile(rb"([\w:]+)\s*=\s*\"([^\"]*)\"")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+# A sheet part's <sheetPr> (its tab colour) sits in its first few hundred bytes.
+_SMALL_HEAD = 1024
 # A formula cell whose cached value is missing or empty.
 _UNCACHED = re.compile(
     rb"<(?:\w+:)?c\b([^>]*?)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
@@ -332,7 +335,8 @@ def _workbook_sheets(zf: zipfile.ZipFile, names: set[str], limits: Limits
     parsed.update(("xl/sharedStrings.xml", "xl/styles.xml"))
     sheets: list[SheetEntry] = []
     for element in root.iter():
-        if _local(element.tag) != "sheet":
+        tag = element.tag
+        if not tag.endswith("sheet") or _local(tag) != "sheet":  # the suffix test spares most elements
             continue
         rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), "")
         part, typ = targets.get(rid, ("", "worksheet"))
@@ -370,18 +374,32 @@ def _refuse_entities(zf: zipfile.ZipFile, data: bytes, part: str, limits: Limits
 
 def _tab_colour(zf: zipfile.ZipFile, data: bytes, sheet: SheetEntry, limits: Limits) -> TabColour | None:
     try:
-        head = _head(zf, data, sheet.part, limits.head_bytes)
+        head = _head(zf, data, sheet.part, min(_SMALL_HEAD, limits.head_bytes))
+        end = head.find(b"</sheetPr>")
+        if end < 0:
+            end = head.find(b"sheetData")
+        if end < 0 or b"<!" in head:
+            # <sheetPr> not within the first kilobyte (or a declaration to check): the full head
+            head = _head(zf, data, sheet.part, limits.head_bytes)
+            end = -1
     except Exception as exc:  # zlib.error, BadZipFile, EOFError and friends
         raise Unreadable("file-corrupt", f"the part holding tab {sheet.name!r} is damaged ({_why(exc)})") from exc
     if b"<!" in head and _DTD.search(head):
         raise Unreadable("file-unsafe-xml", f"tab {sheet.name!r} declares XML entities; refused for safety")
-    end = head.find(b"</sheetPr>")
     if end < 0:
-        end = head.find(b"sheetData")
+        end = head.find(b"</sheetPr>")
+        if end < 0:
+            end = head.find(b"sheetData")
     colour = _TAB_COLOR.search(head, 0, end if end >= 0 else len(head))
     if not colour:
         return None
-    attrs = {_local(k.decode()): v.decode() for k, v in _ATTR.findall(colour.group(1))}
+    return _colour_of(colour.group(1))
+
+
+@lru_cache(maxsize=1024)
+def _colour_of(attributes: bytes) -> TabColour | None:
+    """The colour a ``<tabColor>`` element's attributes give (a batch repeats a few)."""
+    attrs = {_local(k.decode()): v.decode() for k, v in _ATTR.findall(attributes)}
     return TabColour.from_attributes(attrs)
 
 
@@ -416,9 +434,9 @@ def _head(zf: zipfile.ZipFile, data: bytes, name: str, limit: int) -> bytes:
         raise zipfile.BadZipFile(f"bad local header for {name}")
     name_len, extra_len = struct.unpack_from("<HH", data, start + 26)
     begin = start + 30 + name_len + extra_len
-    raw = data[begin:begin + min(info.compress_size, limit)]
+    raw = memoryview(data)[begin:begin + min(info.compress_size, limit)]
     if info.compress_type == zipfile.ZIP_STORED:
-        return raw[:limit]
+        return bytes(raw[:limit])
     if info.compress_type != zipfile.ZIP_DEFLATED:
         with zf.open(name) as fh:
             return fh.read(limit)
@@ -475,6 +493,9 @@ def _read_part(zf: zipfile.ZipFile, name: str, cap: int) -> bytes:
 
 def _parse(xml: bytes) -> Any:
     try:
+        if b"<!" not in xml:
+            # no DTD, hence no entity declarations: the plain parser is as safe and much cheaper
+            return _plain_fromstring(xml)
         return fromstring(xml)
     except DefusedXmlException as exc:
         raise Unreadable("file-unsafe-xml", "the workbook declares XML entities or a DTD; "

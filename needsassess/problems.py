@@ -14,9 +14,10 @@ may catch either.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import TYPE_CHECKING, Iterable, Literal
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 Severity = Literal["error", "warning"]
 
@@ -149,6 +150,8 @@ class ProblemLog:
 
     def to_frame(self) -> pd.DataFrame:
         """The ``problems`` table, errors first, then by file, sheet, cell order of discovery."""
+        import pandas as pd  # here: reading workbooks needs no pandas
+
         frame = pd.DataFrame(self._items, columns=PROBLEM_COLUMNS)
         if frame.empty:
             return frame.astype(str)

@@ -17,13 +17,17 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .container import WORKBOOK_SUFFIXES, Limits
+from .file_result import FileResult
 from .problems import InputError, Problem
-from .result import Assessment, FileResult, build
 from .template import Template, load_template
 from .workbook import display_name, file_kind, read_file
+
+if TYPE_CHECKING:
+    from .result import Assessment
 
 __all__ = ["Assessment", "read_workbook", "read_folder", "read_file", "Limits"]
 
@@ -33,6 +37,13 @@ _SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
 _POOL_MIN_FILES = 48
 
 Progress = Callable[..., Iterable[Any]]
+
+
+def __getattr__(name: str) -> Any:
+    # Assessment lives with the table builder, which imports pandas: reading does not need it
+    if name == "Assessment":
+        return import_module(".result", __package__).Assessment
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ---------------------------------------------------------------- public API
@@ -71,6 +82,8 @@ def read_workbook(path: str | os.PathLike[str], *, template: str | os.PathLike[s
     except OSError:
         size = 0  # the reader meets the same error and reports it
     refused = _too_large(rel, size, limits or Limits())
+    from .result import build
+
     return build([refused or read_file(str(path), rel, tmpl, limits)], source=str(path))
 
 
@@ -118,6 +131,8 @@ def read_folder(path: str | os.PathLike[str], *, recursive: bool = True,
     found, skipped, folder_problems = list_files(root, recursive=recursive, limits=limits)
     results = _read_all(found, tmpl, limits, workers, progress)
     everything = sorted(results + skipped, key=lambda r: r.file)
+    from .result import build
+
     return build(everything, source=str(root), extra_problems=folder_problems)
 
 
@@ -251,7 +266,9 @@ def _pooled(found: list[tuple[str, str]], template: Template, limits: Limits | N
     try:
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                                  initargs=(template, limits)) as pool:
-            for result in pool.map(_work, found, chunksize=chunk):
+            results = pool.map(_work, found, chunksize=chunk)  # the reader processes start here
+            import_module(".result", __package__)  # the table builder's imports (pandas) load while they read
+            for result in results:
                 done += 1
                 yield result
         return

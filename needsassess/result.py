@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
-from .problems import OutputError, Problem
+from .file_result import FileResult
+from .problems import Problem
 from .tables import write_csv_tables, READER_TABLES, frame
-from .template import normalize
 
 #: Statuses of the ``files`` table.
 STATUSES = ("read", "partial", "failed", "skipped", "duplicate", "blank")
@@ -35,42 +34,6 @@ _DTYPES: dict[str, dict[str, str]] = {
     "files": {"n_errors": "int64", "n_warnings": "int64", "bytes": "int64"},
     "tabs": {"hidden": "bool", "read": "bool"},
 }
-
-
-@dataclass
-class FileResult:
-    """Everything read from one file, as plain lists (picklable, cheap to merge).
-
-    Row tuples follow the reader tables' columns after ``file`` and
-    ``lea_id`` (which are added when the tables are built).
-    """
-
-    file: str
-    kind: str = ""
-    bytes: int = 0
-    mtime: float = 0.0
-    status: str = "read"
-    lea: dict[str, Any] = field(default_factory=dict)
-    lea_id: str = ""
-    responses: list[tuple[Any, ...]] = field(default_factory=list)
-    ratings: list[tuple[Any, ...]] = field(default_factory=list)
-    needs: list[tuple[Any, ...]] = field(default_factory=list)
-    indicators: list[tuple[Any, ...]] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    tabs: list[tuple[Any, ...]] = field(default_factory=list)
-
-    @property
-    def identity(self) -> str:
-        """What makes two files the same LEA: the LEA ID, else the normalized name."""
-        if self.lea.get("lea_id"):
-            return "id:" + str(self.lea["lea_id"]).strip().lower()
-        if self.lea.get("nces_id"):
-            return "nces:" + str(self.lea["nces_id"])
-        name = normalize(self.lea.get("lea_name") or "")
-        return "name:" + name if name else ""
-
-    def count(self, severity: str) -> int:
-        return sum(1 for p in self.problems if p.severity == severity)
 
 
 class Assessment:

@@ -65,12 +65,10 @@ def summarize(path: str | Path, *, recursive: bool = True, template: str | Path 
     >>> summary.to_excel("statewide-summary.xlsx")  # doctest: +SKIP
     """
     from .read import read_folder
-    from .scoring import score
 
     loaded = load_template(template)
     assessment = read_folder(path, recursive=recursive, template=loaded, progress=progress)
-    scores = score(assessment, taxonomy=taxonomy, settings=settings)
-    return Summary(assessment, scores, source=Path(path), template=loaded)
+    return Summary.scored(assessment, taxonomy=taxonomy, settings=settings, source=Path(path), template=loaded)
 
 
 class Summary:
@@ -111,6 +109,19 @@ class Summary:
     cohorts: pd.DataFrame
     tta_requests: pd.DataFrame
     spending: pd.DataFrame
+
+    @classmethod
+    def scored(cls, assessment: Any, *, taxonomy: Any = None, settings: Any = None,
+               source: str | Path | None = None, template: str | Path | Template | None = None) -> Summary:
+        """The summary of an :class:`~needsassess.result.Assessment` read already: score it, plan T/TA.
+
+        ``taxonomy`` and ``settings`` go to :func:`needsassess.scoring.score`;
+        ``source`` and ``template`` as for the class.
+        """
+        from .scoring import score
+
+        return cls(assessment, score(assessment, taxonomy=taxonomy, settings=settings), source=source,
+                   template=template)
 
     def __init__(self, assessment: Any, scores: Any, *, source: str | Path | None = None,
                  template: str | Path | Template | None = None, created: dt.datetime | None = None) -> None:

@@ -2,7 +2,7 @@
 
 :func:`read_file` is the per-file step of :mod:`needsassess.read`.  It is
 pure and picklable: it takes a path and a template and returns a
-:class:`~needsassess.result.FileResult` of plain lists, never raising, so a
+:class:`~needsassess.file_result.FileResult` of plain lists, never raising, so a
 folder can be read by a process pool.
 """
 
@@ -19,7 +19,7 @@ from .extract_lea import count_labels, extract_lea
 from .extract_needs import extract_needs, header_rows
 from .locate import HUE, Tab, assign_roles, settle_areas
 from .problems import CODES, Problem
-from .result import FileResult
+from .file_result import FileResult
 from .sheets import Grid
 from .template import AREAS, Template
 
