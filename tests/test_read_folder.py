@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -192,3 +195,22 @@ def test_legacy_xls_is_read(tmp_path):
     assert list(a.files.kind) == ["xls"] and list(a.files.status) == ["read"]
     assert "file-legacy-xls" in set(a.problems.code) and a.ok
     assert len(a.responses) == 7 and len(a.needs) == 3 and a.leas.iloc[0].lea_id == "SP-001"
+
+
+def test_reading_needs_no_pandas_and_its_processes_start_before_pandas_loads(tmp_path):
+    # the reader processes start at once; pandas (the table builder) loads while they read
+    for k in range(50):
+        write_tool(tmp_path / f"lea{k:02d}.xlsx", default_tool(lea_name=f"District {k}", lea_id=f"{k:04d}"))
+    code = (
+        "import sys, needsassess.read as r, needsassess.workbook\n"
+        "assert not {'pandas', 'numpy'} & set(sys.modules), 'the reading path imported pandas or numpy'\n"
+        "seen = []\n"
+        "class Pool(r.ProcessPoolExecutor):\n"
+        "    def map(self, *a, **k):\n"
+        "        seen.append('pandas' in sys.modules)\n"
+        "        return super().map(*a, **k)\n"
+        "r.ProcessPoolExecutor = Pool\n"
+        f"a = r.read_folder({str(tmp_path)!r}, workers=2)\n"
+        "assert seen == [False], seen\n"
+        "assert len(a.leas) == 50 and a.leas['lea_id'].tolist() == [f'{k:04d}' for k in range(50)]\n")
+    subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent, check=True)
