@@ -36,7 +36,6 @@ import pandas as pd
 
 from .columns import array, group_ids
 from .plan import find_cohorts, plan_tta
-from .problems import OutputError
 from .requests import find_requests
 from .gaps import SIGNALS, as_tables, gaps_and_unclassified, lea_gaps, lea_list
 from .signals import SettingsLike, TaxonomyLike

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import os
-import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable
 
 import pandas as pd
 
 from . import figures
-from .problems import PROBLEM_COLUMNS, OutputError
-from .tables import READER_TABLES, SCORE_TABLES
+from .problems import PROBLEM_COLUMNS
+from .tables import READER_TABLES, SCORE_TABLES, write_csv_tables
 from .template import Template, load_template
 
 if TYPE_CHECKING:
@@ -200,40 +198,14 @@ class Summary:
         return write_summary(self, path, inputs=self.inputs, overwrite=overwrite)
 
     def to_csv(self, outdir: str | Path) -> list[Path]:
-        """Write every table as ``OUTDIR/<table>.csv`` (UTF-8 with a BOM, for Excel).
-
-        Lists in cells are written as "a; b".  Each file is written whole or
-        not at all.
+        """Write every table as ``OUTDIR/<table>.csv`` (:func:`needsassess.tables.write_csv_tables`).
 
         Raises
         ------
         OutputError
             When the folder cannot be made or written.
         """
-        from .write import file_mode
-
-        out = Path(outdir)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"cannot create the folder {out}: {exc.strerror or exc}") from exc
-        written = []
-        for name, frame in self.tables.items():
-            target = out / f"{name}.csv"
-            tmp: Path | None = None
-            try:
-                fd, tmp_name = tempfile.mkstemp(prefix=f".~{name}-", suffix=".csv.part", dir=out)
-                tmp = Path(tmp_name)
-                with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-                    _flat(frame).to_csv(fh, index=False)
-                os.chmod(tmp, file_mode(target))
-                os.replace(tmp, target)
-            except OSError as exc:
-                if tmp is not None:
-                    tmp.unlink(missing_ok=True)
-                raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
-            written.append(target)
-        return written
+        return write_csv_tables(self.tables, outdir)
 
     # -- plots -----------------------------------------------------------------
     def plot_top_topics(self, ax: Axes | None = None, n: int = 15) -> Axes:
@@ -274,18 +246,3 @@ def _table_property(name: str) -> property:
 # Each table is an attribute that reads and writes ``tables``, so the two never differ.
 for _name in TABLE_COLUMNS:
     setattr(Summary, _name, _table_property(_name))
-
-
-def _flat(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with list-like cells joined as "a; b" (only object columns are looked at)."""
-    changed: dict[str, list[Any]] = {}
-    for col in frame.columns:
-        if frame[col].dtype != object:
-            continue
-        values = frame[col].tolist()
-        if any(isinstance(v, (list, tuple, set, frozenset, Mapping)) for v in values):
-            from .write import clean_text
-
-            changed[col] = [clean_text(v) if isinstance(v, (list, tuple, set, frozenset, Mapping)) else v
-                            for v in values]
-    return frame.assign(**changed) if changed else frame

@@ -6,8 +6,10 @@ listed here, in this order; a table may carry more columns after them.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -85,21 +87,55 @@ SCORE_TABLES: dict[str, list[str]] = {
 
 
 def write_csv_tables(tables: Mapping[str, pd.DataFrame], outdir: str | Path) -> list[Path]:
-    """Write each table as ``<name>.csv`` (UTF-8) into ``outdir``; returns the paths.
+    """Write each table as ``<name>.csv`` into ``outdir``; returns the paths.
+
+    UTF-8 with a byte-order mark, so that Excel reads the text right; lists
+    in cells as "a; b".  Each file is written whole or not at all (a
+    temporary file, then renamed), keeping an existing file's permissions.
 
     Raises
     ------
     OutputError
         When the folder or a file cannot be written.
     """
+    from .write import file_mode
+
     out = Path(outdir)
-    written = []
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for name, table in tables.items():
-            path = out / f"{name}.csv"
-            table.to_csv(path, index=False, encoding="utf-8")
-            written.append(path)
     except OSError as exc:
-        raise OutputError(f"cannot write the tables to {out}: {exc.strerror or exc}") from exc
+        raise OutputError(f"cannot create the folder {out}: {exc.strerror or exc}") from exc
+    written = []
+    for name, table in tables.items():
+        target = out / f"{name}.csv"
+        tmp: Path | None = None
+        try:
+            fd, tmp_name = tempfile.mkstemp(prefix=f".~{name}-", suffix=".csv.part", dir=out)
+            tmp = Path(tmp_name)
+            with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
+                _flat(table).to_csv(fh, index=False)
+            os.chmod(tmp, file_mode(target))
+            os.replace(tmp, target)
+        except OSError as exc:
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
+            raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        written.append(target)
     return written
+
+
+def _flat(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with list-like cells joined as "a; b" (only object columns are looked at)."""
+    changed: dict[str, list[Any]] = {}
+    for col in table.columns:
+        if table[col].dtype != object:
+            continue
+        values = table[col].tolist()
+        if any(isinstance(v, _LISTS) for v in values):
+            from .write import clean_text
+
+            changed[col] = [clean_text(v) if isinstance(v, _LISTS) else v for v in values]
+    return table.assign(**changed) if changed else table
+
+
+_LISTS = (list, tuple, set, frozenset, Mapping)

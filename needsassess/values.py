@@ -106,6 +106,21 @@ def _plain_number(text: str) -> float | None:
     return float(t) if _NUMBER.match(t) else None
 
 
+def _number_text(value: Any, template: Template) -> Parsed | str:
+    """What the number parsers do first: the result for a blank cell, a typed
+    number, a flag or a missing-data marker; else the cell's text, to parse."""
+    if is_blank(value):
+        return EMPTY
+    raw = raw_text(value)
+    if isinstance(value, bool):
+        return Parsed(None, raw, "invalid")
+    if isinstance(value, (int, float)):
+        return Parsed(float(value), raw, "ok") if math.isfinite(value) else Parsed(None, raw, "invalid")
+    if is_missing(raw, template):
+        return Parsed(None, raw, "missing")
+    return raw
+
+
 def parse_number(value: Any, template: Template) -> Parsed:
     """A plain number ("1,250", 3, "2.5").
 
@@ -118,15 +133,9 @@ def parse_number(value: Any, template: Template) -> Parsed:
     """
     if value.__class__ is float and math.isfinite(value):
         return Parsed(value, raw_text(value), "ok")
-    if is_blank(value):
-        return EMPTY
-    raw = raw_text(value)
-    if isinstance(value, bool):
-        return Parsed(None, raw, "invalid")
-    if isinstance(value, (int, float)):
-        return Parsed(float(value), raw, "ok") if math.isfinite(value) else Parsed(None, raw, "invalid")
-    if is_missing(raw, template):
-        return Parsed(None, raw, "missing")
+    raw = _number_text(value, template)
+    if raw.__class__ is not str:
+        return raw  # type: ignore[return-value]
     number = _plain_number(raw.replace(",", "").replace(" ", ""))
     return Parsed(number, raw, "ok") if number is not None else Parsed(None, raw, "invalid")
 
@@ -143,15 +152,9 @@ def parse_money(value: Any, template: Template) -> Parsed:
     >>> parse_money("twelve thousand", t).status
     'invalid'
     """
-    if is_blank(value):
-        return EMPTY
-    raw = raw_text(value)
-    if isinstance(value, bool):
-        return Parsed(None, raw, "invalid")
-    if isinstance(value, (int, float)):
-        return Parsed(float(value), raw, "ok") if math.isfinite(value) else Parsed(None, raw, "invalid")
-    if is_missing(raw, template):
-        return Parsed(None, raw, "missing")
+    raw = _number_text(value, template)
+    if raw.__class__ is not str:
+        return raw  # type: ignore[return-value]
     text = raw
     sign = 1.0
     if text.startswith("(") and text.endswith(")"):

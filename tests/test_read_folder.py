@@ -119,8 +119,11 @@ def test_to_csv_writes_utf8_tables(batch, tmp_path):
     paths = a.to_csv(tmp_path / "out")
     assert [p.name for p in paths] == ["leas.csv", "responses.csv", "ratings.csv", "needs.csv",
                                        "indicators.csv", "problems.csv"]
-    back = pd.read_csv(tmp_path / "out" / "responses.csv", encoding="utf-8")
+    back = pd.read_csv(tmp_path / "out" / "responses.csv", encoding="utf-8-sig")
     assert len(back) == len(a.responses) and list(back.columns) == list(a.responses.columns)
+    # a byte-order mark for Excel, and no temporary file left behind
+    assert all(p.read_bytes().startswith(b"\xef\xbb\xbf") for p in paths)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in paths)
 
 
 def test_to_csv_into_a_file_path_is_an_output_error(batch, tmp_path):
