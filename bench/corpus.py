@@ -1,16 +1,13 @@
 """Benchmark corpora: N sample LEA workbooks of one State, made once and cached.
 
-The workbooks come from the sample generator (:func:`needsassess.generate.generate_lea`,
-the clean "ordinary" tool, no mess).  :func:`needsassess.generate.generate_corpus`
-is not used directly: its text bank has about 640 distinct LEA names per State,
-and above that it writes two LEAs to the same file name, so a folder of
-"1,000" would hold fewer files.  Here every LEA gets its own State ID (as the
-generator already ensures) and its own file name (a numeric suffix when the
-name repeats).
+The workbooks come from the sample generator (:func:`needsassess.generate.plan_corpus`
+for distinct LEA names, IDs and file names, :func:`needsassess.generate.generate_lea`
+for each workbook: the clean "ordinary" tool, no mess), written by several
+processes at once.
 
 A corpus is cached under ``CACHE/ordinary-n{N}-seed{S}-{VERSION}/``, where
 VERSION is a hash of the generator's source and data files, so a change to
-the generator makes a new corpus: the workbooks in its ``workbooks/`` folder,
+the generator (or to this file) makes a new corpus: the workbooks in its ``workbooks/`` folder,
 and a ``corpus.json`` written last (a folder without it is made again).
 """
 
@@ -19,8 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import random
-import re
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -42,6 +37,7 @@ def generator_version() -> str:
         path = root / name
         digest.update(name.encode())
         digest.update(path.read_bytes() if path.exists() else b"-")
+    digest.update(Path(__file__).read_bytes())  # how this file plans a corpus
     return digest.hexdigest()[:12]
 
 
@@ -76,25 +72,10 @@ def corpus(n: int, *, seed: int = 0, cache: Path, workers: int | None = None) ->
 
 
 def plan(n: int, *, seed: int, folder: Path) -> list[tuple[str, int, object]]:
-    """``(path, seed, LEA identity)`` of each workbook: distinct IDs and file names."""
-    from needsassess.sample_lea import load_bank, make_identity
+    """``(path, seed, LEA identity)`` of each workbook, as :func:`~needsassess.generate.generate_corpus` plans them."""
+    from needsassess.generate import plan_corpus
 
-    master = random.Random(f"needsassess-bench-{seed}")
-    bank = load_bank()
-    state = master.choice(bank["states"])["name"]
-    taken: set[str] = set()
-    names: set[str] = set()
-    jobs = []
-    for _ in range(n):
-        lea_seed = master.randrange(2**31)
-        lea = make_identity(random.Random(f"needsassess-bench-lea-{lea_seed}"), state=state, taken=taken)
-        base = f"{_slug(lea.lea_name)}-needs-assessment-{lea.school_year}"
-        name, k = base, 2
-        while name in names:
-            name, k = f"{base}-{k}", k + 1
-        names.add(name)
-        jobs.append((str(folder / f"{name}.xlsx"), lea_seed, lea))
-    return jobs
+    return [(str(folder / f"{p.file}.xlsx"), p.seed, p.lea) for p in plan_corpus(n, seed=seed)]
 
 
 def _write(job: tuple[str, int, object]) -> str:
@@ -102,7 +83,3 @@ def _write(job: tuple[str, int, object]) -> str:
 
     path, lea_seed, lea = job
     return str(generate_lea(path, seed=lea_seed, mess=Mess(), lea=lea).path)  # type: ignore[arg-type]
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
