@@ -46,6 +46,9 @@ _UNCACHED = re.compile(
     rb"<(?:\w+:)?c\b([^>]*?)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
     rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
 _REF = re.compile(rb"\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+# A cell holding an error value (#REF!, #DIV/0!), which calamine reads as an empty cell.
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?\bt="e"[^>]*?)(?<!/)>(.*?)</(?:\w+:)?c>', re.S)
+_CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 
 
 class Unreadable(Exception):
@@ -139,6 +142,7 @@ class Container:
     limits: Limits = field(default_factory=Limits)
     data: bytes = field(default=b"", repr=False)
     _formulas: dict[str, frozenset[tuple[int, int]]] = field(default_factory=dict)
+    _errors: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
     _cells_loaded: int = 0
 
     def palette(self, fallback: Sequence[str]) -> list[str]:
@@ -212,21 +216,41 @@ class Container:
         Looked up only when the reader finds an empty cell where a value was
         expected, so the sheet XML is scanned at most once and only then.
         """
-        if sheet.name in self._formulas:
-            return self._formulas[sheet.name]
-        found: set[tuple[int, int]] = set()
-        if self.archive is not None and sheet.part:
-            try:
-                xml = _read_part(self.archive, sheet.part, self.limits.part_bytes)
-            except Unreadable:
-                xml = b""
-            for match in _UNCACHED.finditer(xml):
-                ref = _REF.search(match.group(1))
-                if ref:
-                    found.add((int(ref.group(2)) - 1, _column_index(ref.group(1).decode())))
-        result = frozenset(found)
-        self._formulas[sheet.name] = result
-        return result
+        if sheet.name not in self._formulas:
+            found: set[tuple[int, int]] = set()
+            for match in _UNCACHED.finditer(self._sheet_xml(sheet)):
+                cell = _cell_of(match.group(1))
+                if cell is not None:
+                    found.add(cell)
+            self._formulas[sheet.name] = frozenset(found)
+        return self._formulas[sheet.name]
+
+    def error_cells(self, sheet: SheetEntry) -> dict[tuple[int, int], str]:
+        """Cells (row, column from 0) of a sheet holding an error value such as ``#REF!``, with that value.
+
+        calamine reads them as empty cells, so only the sheet XML tells them
+        apart; looked up, like :meth:`uncached_formulas`, only when a value
+        is missing.  Empty for .xls and .ods workbooks.
+        """
+        if sheet.name not in self._errors:
+            found: dict[tuple[int, int], str] = {}
+            xml = self._sheet_xml(sheet)
+            for match in _ERROR_CELL.finditer(xml) if b't="e"' in xml else ():
+                cell = _cell_of(match.group(1))
+                if cell is not None:
+                    value = _CELL_VALUE.search(match.group(2))
+                    found[cell] = (value.group(1).decode("utf-8", "replace").strip() if value else "") or "#VALUE!"
+            self._errors[sheet.name] = found
+        return self._errors[sheet.name]
+
+    def _sheet_xml(self, sheet: SheetEntry) -> bytes:
+        """The sheet part's XML (empty when there is none, or it cannot be read: loading the sheet says so)."""
+        if self.archive is None or not sheet.part:
+            return b""
+        try:
+            return _read_part(self.archive, sheet.part, self.limits.part_bytes)
+        except Unreadable:
+            return b""
 
     def close(self) -> None:
         """Release the calamine workbook and the zip directory."""
@@ -517,6 +541,12 @@ def _join(base: str, target: str) -> str:
         elif piece and piece != ".":
             parts.append(piece)
     return "/".join(parts)
+
+
+def _cell_of(attributes: bytes) -> tuple[int, int] | None:
+    """(row, column from 0) of a cell tag's ``r`` attribute, if it has one."""
+    ref = _REF.search(attributes)
+    return (int(ref.group(2)) - 1, _column_index(ref.group(1).decode())) if ref else None
 
 
 def _column_index(letters: str) -> int:

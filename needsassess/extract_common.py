@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from .problems import ProblemLog
 from .sheets import Grid, a1, folded
@@ -32,13 +32,16 @@ class Context:
     """One workbook being read: its name, the template and the problem log.
 
     ``formulas`` answers, for a sheet name, the cells holding a formula with
-    no saved value; it is called only when an expected value is missing.
+    no saved value, and ``errors`` the cells holding an error value
+    (``{(row, col): "#REF!"}``): both read as empty cells, both are called
+    only when an expected value is missing.
     """
 
     file: str
     template: Template
     log: ProblemLog = field(default_factory=ProblemLog)
     formulas: Callable[[str], frozenset[tuple[int, int]]] = lambda name: frozenset()
+    errors: Callable[[str], Mapping[tuple[int, int], str]] = lambda name: {}
 
     def problem(self, code: str, grid: Grid | str, cell: tuple[int, int] | str | None, message: str) -> None:
         """Record a problem located on a sheet (and cell)."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from .extract_capacity import content_words
@@ -19,6 +21,7 @@ from .template import IndicatorSpec, Template
 from .values import read_row, text_value
 
 HEADER_MAX_WORDS = 8
+_COLUMN = itemgetter(0)
 _LEVEL_KEYS = ("district", "selected", "state")
 
 
@@ -100,6 +103,13 @@ def extract_indicators(grid: Grid, area: str, ctx: Context, *, check_formulas: b
                        ) -> tuple[list[tuple[Any, ...]], IndicatorGrid | None]:
     """Indicator values of one grid.
 
+    An empty value cell in a column that holds values in other rows (a
+    hole) may be a formula without a saved value or an error value, both
+    of which calamine reads as empty: such cells are reported
+    (``formula-no-value``, ``cell-error``).  Columns left empty throughout,
+    such as unused school columns, are not looked at.  A row holding
+    numbers but no indicator label is reported (``row-label-missing``).
+
     Parameters
     ----------
     grid : Grid
@@ -107,8 +117,8 @@ def extract_indicators(grid: Grid, area: str, ctx: Context, *, check_formulas: b
         The area of the tab ("" when unknown: indicators of every area match).
     ctx : Context
     check_formulas : bool
-        Report rows whose values are formulas without saved values (used for
-        the analysis-tab summary, which is made of formulas).
+        Also report rows whose values are all formulas without saved values
+        (used for the analysis-tab summary, which is made of formulas).
     stop_rows : frozenset of int
         Rows (section titles) where the grid ends at the latest.  It also
         ends at two blank rows, or at a blank row followed by a label that
@@ -128,11 +138,15 @@ def extract_indicators(grid: Grid, area: str, ctx: Context, *, check_formulas: b
     if block is None:
         return [], None
     out: list[tuple[Any, ...]] = []
-    empty_cells: list[tuple[int, int]] = []
+    gappy: list[int] = []  # rows missing a value ...
+    fills: list[list[tuple[int, str, str, Any]]] = []  # ... and the values they have
+    full = False
+    unlabelled: list[int] = []
     blank_run = 0
     rows = grid.rows
     ic = block.indicator_col
     levels = block.levels
+    n_levels = len(levels)
     for r in range(block.header_row + 1, grid.nrows):
         if r in stop_rows:
             break
@@ -141,9 +155,14 @@ def extract_indicators(grid: Grid, area: str, ctx: Context, *, check_formulas: b
         value = row[ic] if ic < width else ""
         label = value.strip() if value.__class__ is str else text_value(value)
         if not label:
-            blank_run = blank_run + 1 if grid.row_blank(r) else 0
-            if blank_run >= 2:
-                break
+            if grid.row_blank(r):
+                blank_run += 1
+                if blank_run >= 2:
+                    break
+            else:
+                blank_run = 0
+                if values:
+                    unlabelled.append(r)  # something, but no label: looked at once the grid is known
             continue
         spec = match_indicator(label, area, template)
         if blank_run and spec is None:
@@ -155,17 +174,92 @@ def extract_indicators(grid: Grid, area: str, ctx: Context, *, check_formulas: b
         filled = [(c, level, school, v) for c, level, school in levels
                   if not ((v := row[c] if 0 <= c < width else "") == "" or v is None
                           or (v.__class__ is str and not v.strip()))]
+        if len(filled) < n_levels:
+            gappy.append(r)
+            fills.append(filled)
+        else:
+            full = True
         if not filled:
-            empty_cells.extend((r, c) for c, *_ in levels)
             continue
         if spec is None:
             ctx.problem("indicator-unknown", grid, (r, block.indicator_col),
                         f"{at(grid, (r, block.indicator_col))}: indicator {quoted(label)} is not in the template; "
                         "kept under its own label")
         out.extend(_row_values(grid, r, label, spec, area, filled, ctx))
-    if check_formulas and empty_cells:
-        ctx.report_uncached(grid, empty_cells, "an indicator value")
+    if gappy:
+        _report_holes(grid, block, gappy, fills, full, check_formulas, ctx)
+    if unlabelled:
+        _report_unlabelled(grid, block, unlabelled, ctx)
     return out, block
+
+
+def _report_holes(grid: Grid, block: IndicatorGrid, rows: list[int], fills: list[list[tuple[int, str, str, Any]]],
+                  full: bool, check_formulas: bool, ctx: Context) -> None:
+    """Report the empty value cells that are formulas without saved values or error values.
+
+    A cell is looked at when its column holds a value in another row (every
+    column does when one row is full), or, with ``check_formulas``, when its
+    whole row is empty.  The sheet is scanned only when there is such a cell.
+    """
+    # a row filling as many columns as all rows together has no hole: the usual case (unused school columns)
+    used = None if full else set(map(_COLUMN, chain.from_iterable(fills)))
+    need = len(block.levels) if used is None else len(used)
+    least = min(map(len, fills))
+    if least == need or (least == 0 and need == 0 and not check_formulas):
+        return
+    holes: list[tuple[int, int]] = []
+    for r, filled in zip(rows, fills):
+        whole = check_formulas and not filled
+        if len(filled) == need and not whole:
+            continue
+        have = set(map(_COLUMN, filled))
+        holes.extend((r, c) for c, *_ in block.levels
+                     if c not in have and (whole or used is None or c in used))
+    if not holes:
+        return
+    ctx.report_uncached(grid, holes, "an indicator value")
+    found = ctx.errors(grid.name)
+    for cell in holes:
+        error = found.get(cell)
+        if error is not None:
+            label = text_value(grid.value(cell[0], block.indicator_col))
+            ctx.problem("cell-error", grid, cell,
+                        f"{at(grid, cell)}: {quoted(label)} holds the error value {error}; it was read as empty")
+
+
+def _report_unlabelled(grid: Grid, block: IndicatorGrid, rows: list[int], ctx: Context) -> None:
+    """Report rows of the grid holding numbers but no indicator label, values in the message.
+
+    Only rows inside the grid count (above its last labelled row, or right
+    below it with no blank row between): below, the grid may have ended.
+    """
+    ic = block.indicator_col
+    nxt = block.last_row + 1
+    for r in rows:
+        if r == nxt:
+            nxt += 1
+        elif r > block.last_row:
+            break
+        cells = [(level, school, grid.value(r, c)) for c, level, school in block.levels]
+        read = read_row([v for *_, v in cells], "", ctx.template)
+        if not any(status == "ok" for *_, status in read):
+            continue  # no number: a note or a sub-header, not a lost indicator row
+        shown = ", ".join(f"{school or level} {quoted(raw)}" for (level, school, _), (_, raw, _) in zip(cells, read)
+                          if raw)
+        where = at(grid, (r, ic))
+        if ctx.uncached(grid, [(r, ic)]):
+            ctx.problem("formula-no-value", grid, (r, ic),
+                        f"{where}: the indicator label is a formula with no saved value (open the workbook in "
+                        f"Excel, let it recalculate and save it); the row's values were left out: {shown}")
+            continue
+        top = grid.top_left(r, ic)
+        error = ctx.errors(grid.name).get((r, ic))
+        if top[0] != r:
+            why = f"is covered by the merged area {a1(*top)}:{a1(*grid.extent(*top))}"
+        else:
+            why = f"holds the error value {error}" if error else "is empty"
+        ctx.problem("row-label-missing", grid, (r, ic),
+                    f"{where}: the indicator label {why}; the row's values were left out: {shown}")
 
 
 def grid_area(grid: Grid, template: Template) -> str:

@@ -74,6 +74,11 @@ CODES: dict[str, tuple[Severity, str]] = {
     "read-failed": ("error", "The reader stopped on this workbook because of an internal error; please report it."),
     # hostile input
     "tab-too-large": ("error", "A tab's cells span more rows and columns than the configured limit; it was not read."),
+    "row-label-missing": ("warning", "A capacity or indicator row holds values but shows no label (empty, an error "
+                          "value such as #REF!, or under a merged area); kept when the label could be told, else "
+                          "its values are in the message."),
+    "cell-error": ("warning", "A cell holds an Excel error value (#REF!, #DIV/0!, #N/A) where a value was expected; "
+                   "it was read as empty."),
 }
 
 

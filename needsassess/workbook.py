@@ -27,6 +27,8 @@ from .template import AREAS, Template
 TITLE_ROWS = 12
 #: A tab found by content must show at least this many LEA field labels.
 MIN_LEA_LABELS = 3
+#: Codes of the tabs that could not be loaded: what they held is unknown.
+UNREAD_TABS = ("tab-unreadable", "tab-too-large")
 
 
 def display_name(rel: str) -> str:
@@ -121,7 +123,8 @@ class _Sheets:
 
 def _read_container(res: FileResult, container: Container, template: Template) -> None:
     entries = {s.name: s for s in container.sheets}
-    ctx = Context(res.file, template, formulas=lambda name: container.uncached_formulas(entries[name]))
+    ctx = Context(res.file, template, formulas=lambda name: container.uncached_formulas(entries[name]),
+                  errors=lambda name: container.error_cells(entries[name]))
     for code, message in container.notes:
         ctx.problem(code, "", None, f"{res.file!r}: {message}")
     needs_theme = any(s.colour is not None and s.colour.theme is not None for s in container.sheets)
@@ -298,7 +301,16 @@ def _finish(res: FileResult, lea: dict[str, Any], analysis_read: bool, needs_rea
     if not identity and not has_answers and not res.needs and not res.ratings:
         res.responses, res.ratings, res.needs, res.indicators = [], [], [], []
         kept = list(res.problems)  # about the file itself (its name); the sheets' problems are moot
-        if structure:
+        unread = [p for p in ctx.log if p.code in UNREAD_TABS]
+        if unread:
+            # tabs that could not be loaded may hold what is missing: neither a blank copy nor another workbook
+            res.status = "failed"
+            res.problems = kept + unread
+            if not analysis_read and not needs_read:
+                res.problems.append(Problem(res.file, "", "", "error", "no-analysis-or-needs",
+                                            f"{res.file!r}: no analysis tab and no prioritized-needs tab could "
+                                            f"be read ({len(unread)} of its tabs could not be loaded)"))
+        elif structure:
             res.status = "blank"
             res.problems = kept + [Problem(res.file, "", "", "warning", "blank-tool",
                                            f"{res.file!r} is a blank copy of the tool (no LEA, no answers, "

@@ -269,8 +269,6 @@ def test_a_far_cell_within_the_limits_is_read(tmp_path):
     assert all("past the 100 allowed" in m for m in refused.message)
 
 
-@pytest.mark.xfail(strict=True, reason="workbook._finish reports a tool whose tabs are known by name but could "
-                   "not be read as 'not-the-tool', and drops the tab-unreadable problems that say why")
 def test_a_tool_whose_tabs_are_all_damaged_says_which_tabs(tmp_path):
     src = write_tool(tmp_path / "src.xlsx")
     damaged = hostile._rewrite(tmp_path / "damaged.xlsx", src, "", None)
