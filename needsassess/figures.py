@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from .problems import TemplateError
@@ -115,14 +116,21 @@ def with_lea_names(frame: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFram
     """
     if "file" not in frame:
         return frame
-    filled = frame["file"].astype(object).map(lambda f: names.get(str(f)))
-    for col in ("lea_name", "lea_id"):  # the frame's own name first, its ID last
-        if col in frame:
-            own = frame[col].astype(object)
-            blank = own.isna() | (own.astype(str).str.strip() == "")
-            filled = own.where(~blank, filled) if col == "lea_name" else filled.where(filled.notna(), own.where(~blank))
-    filled = filled.astype(object)
-    return frame.assign(lea_name=filled.where(filled.notna(), None))
+    get = names.get
+    filled = [get(f) if f.__class__ is str else get(str(f)) for f in frame["file"].tolist()]
+    if "lea_name" in frame:  # the frame's own name first
+        filled = [f if blank else own
+                  for own, blank, f in zip(frame["lea_name"].tolist(), _blanks(frame["lea_name"]), filled)]
+    if "lea_id" in frame:  # its ID last
+        filled = [(None if blank else own) if f is None else f
+                  for own, blank, f in zip(frame["lea_id"].tolist(), _blanks(frame["lea_id"]), filled)]
+    return frame.assign(lea_name=pd.Series(filled, index=frame.index, dtype=object))
+
+
+def _blanks(column: pd.Series) -> list[bool]:
+    """Whether each value is missing or text of only spaces (numbers and dates count as text)."""
+    return [isna or (not v.strip() if v.__class__ is str else not str(v).strip())
+            for v, isna in zip(column.tolist(), column.isna().tolist())]
 
 
 def lea_order(leas: pd.DataFrame) -> list[str]:
@@ -157,7 +165,7 @@ def non_empty_answers(responses: pd.DataFrame) -> pd.DataFrame:
     """The responses whose answer holds any text."""
     if "answer" not in responses or responses.empty:
         return responses.iloc[0:0]
-    keep = [not is_blank(a) for a in responses["answer"].tolist()]
+    keep = [bool(a.strip()) if a.__class__ is str else not is_blank(a) for a in responses["answer"].tolist()]
     return responses[keep]
 
 
@@ -308,12 +316,16 @@ def lea_topic_matrix(lea_topics: pd.DataFrame, topics: pd.DataFrame, leas: pd.Da
     ranked_keys = [str(t) for t in ranked(topics)["topic"].tolist()] if "topic" in topics else []
     if lea_topics.empty or not {"file", "topic"} <= set(lea_topics):
         return pd.DataFrame(index=pd.Index(rows, name="file"), columns=[], dtype=float)
-    data = pd.DataFrame({
-        "file": lea_topics["file"].astype(object).map(str),
-        "topic": lea_topics["topic"].astype(object).map(str),
-        "value": pd.to_numeric(lea_topics[value], errors="coerce") if value in lea_topics else 1.0,
-    })
-    wide = data.pivot_table(index="file", columns="topic", values="value", aggfunc="max", dropna=False)
+    # The largest value of each (file, topic), missing values left out: a pivot table, on codes.
+    files = [f if f.__class__ is str else str(f) for f in lea_topics["file"].tolist()]
+    keys = [t if t.__class__ is str else str(t) for t in lea_topics["topic"].tolist()]
+    values = (pd.to_numeric(lea_topics[value], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+              if value in lea_topics else np.ones(len(files)))
+    file_codes, file_names = pd.factorize(pd.Series(files, dtype=object))
+    topic_codes, topic_names = pd.factorize(pd.Series(keys, dtype=object), sort=True)
+    grid = np.full((len(file_names), len(topic_names)), np.nan)
+    np.fmax.at(grid, (file_codes, topic_codes), values)
+    wide = pd.DataFrame(grid, index=list(file_names), columns=list(topic_names))
     present = [t for t in ranked_keys if t in wide.columns]
     present += [t for t in wide.columns if t not in set(present)]
     wide = wide.reindex(index=rows, columns=present)
@@ -331,8 +343,18 @@ def group_rows(frame: pd.DataFrame, columns: Iterable[str], *, by: str = "file")
     keys = frame[by].tolist() if by in frame else [None] * n
     out: dict[str, list[tuple]] = {}
     for key, row in zip(keys, zip(*lists) if lists else [()] * n):
-        if not is_blank(key):
-            out.setdefault(str(key), []).append(row)
+        if key.__class__ is str:
+            if not key.strip():
+                continue
+        elif is_blank(key):
+            continue
+        else:
+            key = str(key)
+        found = out.get(key)
+        if found is None:
+            out[key] = [row]
+        else:
+            found.append(row)
     return out
 
 
@@ -356,19 +378,44 @@ def lea_area_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
     cols = [ratings[c].tolist() if c in ratings else [None] * n
             for c in ("file", "area", "capacity", "rating", "tta_wanted")]
     groups: dict[tuple[str, str], list[list]] = {}
+    shown_of: dict[object, tuple[str, float | None]] = {}  # rating -> (as shown, its number)
+    text_of: dict[object, str] = {}  # capacity -> its text
     for file, area, capacity, rating, wanted in zip(*cols):
-        if is_blank(file):
+        if file.__class__ is str:
+            if not file.strip():
+                continue
+        elif is_blank(file):
             continue
-        key = (str(file), "" if is_blank(area) else str(area))
-        lines, wants, values = groups.setdefault(key, [[], [], []])
-        number = pd.to_numeric(rating, errors="coerce") if not isinstance(rating, (int, float)) else rating
-        shown = "?" if number is None or number != number else f"{number:g}"
-        lines.append(f"{shown}  {'' if is_blank(capacity) else capacity}")
-        if not (number is None or number != number):
-            values.append(float(number))
-        if is_yes(wanted):
+        key = (str(file), "" if area.__class__ is not str and is_blank(area) else
+               ("" if not area.strip() else area) if area.__class__ is str else str(area))
+        found = groups.get(key)
+        if found is None:
+            found = groups[key] = [[], [], []]
+        lines, wants, values = found
+        shown = shown_of.get(rating) if rating.__class__ in (int, float, str) else None
+        if shown is None:
+            shown = _shown_rating(rating)
+            if rating.__class__ in (int, float, str) and not (rating.__class__ is float and rating == 0.0):
+                shown_of[rating] = shown
+        text = text_of.get(capacity) if capacity.__class__ is str else None
+        if text is None:
+            text = "" if is_blank(capacity) else capacity
+            if capacity.__class__ is str:
+                text_of[capacity] = text
+        lines.append(f"{shown[0]}  {text}")
+        if shown[1] is not None:
+            values.append(shown[1])
+        if wanted is True or (wanted is not False and is_yes(wanted)):
             wants.append("" if is_blank(capacity) else str(capacity))
     rows = [(f, a or None, "\n".join(lines), "\n".join(wants) or None,
              sum(values) / len(values) if values else math.nan)
             for (f, a), (lines, wants, values) in groups.items()]
     return pd.DataFrame(rows, columns=["file", "area", "ratings", "tta_wanted_on", "mean_rating"])
+
+
+def _shown_rating(rating: object) -> tuple[str, float | None]:
+    """A rating as a profile shows it ("?" when not a number), and its number."""
+    number = pd.to_numeric(rating, errors="coerce") if not isinstance(rating, (int, float)) else rating
+    if number is None or number != number:
+        return "?", None
+    return f"{number:g}", float(number)

@@ -7,7 +7,7 @@ written.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -15,11 +15,9 @@ import pandas as pd
 from . import figures
 from .figures import sheet_spec
 from .write import anchor
+from .write_cells import CellBatch
 from .write_sheets import (TABLE_TOP, Column, Context, plan_columns, print_setup, sort_frame, table_id,
                            title_block, write_rows)
-
-if TYPE_CHECKING:
-    from .write_xlsx import FastWorksheet as Worksheet
 
 #: A profile section: its spec, the columns shown, and its rows by file.
 Section = tuple[Mapping[str, Any], list[str], dict[str, list[tuple]]]
@@ -117,10 +115,13 @@ def draw_profiles(ctx: Context) -> None:
         row += _block_height(identity, info.get(f), sections, f)
     ctx.anchors.update({f: anchor(sheet, r) for f, r in starts.items()})
     back = anchor(sheet, index_top)
+    batch = CellBatch()
     for i, f in enumerate(order, start=index_top + 1):
-        cells.link(ws, i, 0, ctx.names[f], ctx.anchors[f])
+        batch.link(i, 0, ctx.names[f], ctx.anchors[f])
+    blocks = _Blocks(ctx, batch, identity, sections, declared, ncols, back)
     for f in order:
-        _draw_block(ctx, ws, starts[f], f, identity, info.get(f), sections, declared, ncols, back)
+        blocks.note(starts[f], f, info.get(f))
+    batch.write(cells, ws)
     cells.fit_rows(ws, skip=(0, 1))
     ws.hide_gridlines(2)
     print_setup(ws, landscape=False)
@@ -140,47 +141,88 @@ def _block_height(identity: list[tuple[str, str]], info: list[tuple] | None, sec
     return n + 1
 
 
-def _draw_block(ctx: Context, ws: Worksheet, top: int, file: str, identity: list[tuple[str, str]],
-                info: list[tuple] | None, sections: list[Section], declared: Mapping[str, Any], ncols: int,
-                back: str) -> None:
-    cells = ctx.cells
-    title = cells.fmt("block_title")
-    for c in range(ncols):
-        ws.put_blank(top, c, title)
-    cells.text(ws, top, 0, ctx.names[file], "block_title")
-    cells.link(ws, top, ncols - 1, ctx.layout["profiles"].get("back", "Back"), back, "block_title")
-    r = top + 1
-    if info:
-        values = info[0]
-        for (col, label), v in zip(identity, values):
-            cells.text(ws, r, 0, label, "label")
-            cells.value(ws, r, 1, v, _PROFILE_KINDS.get(declared.get(col, {}).get("kind", "text"), "wrap"))
-            r += 1
-    conf = ctx.layout["profiles"]
-    for sec, cols, groups in sections:
-        cells.text(ws, r, 0, sec["heading"], "block_heading")
-        r += 1
-        for c, name in enumerate(cols):
-            if name:
-                cells.text(ws, r, c, declared.get(name, {}).get("label", name), "block_header")
-        r += 1
-        rows = groups.get(file, [])
-        limit = int(sec.get("limit", 10))
-        if not rows:
-            cells.text(ws, r, 0, conf.get("none", "none"), "subtitle")
-            r += 1
-        kinds = _section_kinds(cols, declared)
-        for values in rows[:limit]:
-            for c, v, kind in zip(range(len(cols)), values, kinds):
-                if kind is not None and v is not None:
-                    cells.value(ws, r, c, v, kind)
-            r += 1
-        if len(rows) > limit:
+class _Blocks:
+    """Notes the cells of each LEA's profile block in a :class:`CellBatch`, straight into its lists.
+
+    Everything that is the same in every block (labels, headings, column
+    headers, formats) is worked out once here.
+    """
+
+    def __init__(self, ctx: Context, batch: CellBatch, identity: list[tuple[str, str]], sections: list[Section],
+                 declared: Mapping[str, Any], ncols: int, back: str) -> None:
+        conf = ctx.layout["profiles"]
+        self.names = ctx.names
+        self.title_blanks = [batch.blank_column(c, "block_title") for c in range(ncols)]
+        self.titles = batch.column("text", 0, "block_title")
+        self.back_links = batch.link_column(ncols - 1, "block_title")
+        self.back = (conf.get("back", "Back"), back)
+        self.labels = batch.column("text", 0, "label")
+        self.identity_labels = [label for _, label in identity]
+        self.identity_values = [batch.column("value", 1, _PROFILE_KINDS.get(declared.get(col, {}).get("kind", "text"),
+                                                                          "wrap")) for col, _ in identity]
+        self.headings = batch.column("text", 0, "block_heading")
+        self.nones = batch.column("text", 0, "subtitle")
+        self.none = conf.get("none", "none")
+        self.more_links = batch.link_column(0, "text")
+        self.sections = []
+        for sec, cols, groups in sections:
+            headers = [(batch.column("text", c, "block_header"), declared.get(name, {}).get("label", name))
+                       for c, name in enumerate(cols) if name]
+            values = [(c, batch.column("value", c, kind)) for c, kind in enumerate(_section_kinds(cols, declared))
+                      if kind is not None]
             target = sec.get("sheet")
-            text = conf.get("more", "... and {n} more").format(
-                n=len(rows) - limit, sheet=ctx.sheet_names.get(target, target or ""))
-            cells.link(ws, r, 0, text, anchor(ctx.sheet_names[target], 0) if target in ctx.sheet_names else None)
+            more = (conf.get("more", "... and {n} more"), ctx.sheet_names.get(target, target or ""),
+                    anchor(ctx.sheet_names[target], 0) if target in ctx.sheet_names else None)
+            self.sections.append((sec["heading"], headers, values, groups, int(sec.get("limit", 10)), more))
+
+    def note(self, top: int, file: str, info: list[tuple] | None) -> None:
+        """Note the block of the LEA of ``file`` from row ``top`` (``info``: its identity rows)."""
+        for rows in self.title_blanks:
+            rows.append(top)
+        self.titles[0].append(top)
+        self.titles[1].append(self.names[file])
+        links = self.back_links
+        links[0].append(top)
+        links[1].append(self.back[0])
+        links[2].append(self.back[1])
+        r = top + 1
+        if info:
+            n = len(self.identity_labels)
+            self.labels[0].extend(range(r, r + n))
+            self.labels[1].extend(self.identity_labels)
+            for (rows, values), i, v in zip(self.identity_values, range(r, r + n), info[0]):
+                rows.append(i)
+                values.append(v)
+            r += n
+        for heading, headers, columns, groups, limit, more in self.sections:
+            self.headings[0].append(r)
+            self.headings[1].append(heading)
             r += 1
+            for (rows, values), label in headers:
+                rows.append(r)
+                values.append(label)
+            r += 1
+            found = groups.get(file, [])
+            if not found:
+                self.nones[0].append(r)
+                self.nones[1].append(self.none)
+                r += 1
+            shown = found[:limit]
+            if shown:
+                for c, (rows, values) in columns:
+                    for i, row in enumerate(shown, start=r):
+                        v = row[c]
+                        if v is not None:
+                            rows.append(i)
+                            values.append(v)
+                r += len(shown)
+            if len(found) > limit:
+                text, sheet, target = more
+                links = self.more_links
+                links[0].append(r)
+                links[1].append(text.format(n=len(found) - limit, sheet=sheet))
+                links[2].append(target)
+                r += 1
 
 
 def _section_kinds(cols: list[str], declared: Mapping[str, Any]) -> list[str | None]:

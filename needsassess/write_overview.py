@@ -14,7 +14,8 @@ import pandas as pd
 
 from . import figures
 from .figures import sheet_spec
-from .write import anchor, clean_text
+from .write import anchor
+from .write_cells import clean_text
 from .write_sheets import Context, print_setup
 
 if TYPE_CHECKING:
@@ -41,6 +42,13 @@ def _paragraph(ctx: Context, ws: Worksheet, row: int, text: str, *, last_col: in
     lines = sum(max(1, math.ceil(len(part) * 1.1 / width_chars)) for part in text.split("\n"))
     ws.set_row(row, 14 * lines + 4)
     return row + 1
+
+
+def _headline(ctx: Context) -> dict[str, float]:
+    """The headline figures, worked out once for the About and Overview sheets."""
+    if ctx.headline is None:
+        ctx.headline = figures.headline(ctx.tables, ctx.layout)
+    return ctx.headline
 
 
 # ---------------------------------------------------------------- About
@@ -73,7 +81,7 @@ def draw_about(ctx: Context) -> None:
     cells.text(ws, row, 0, about["counts_heading"], "heading")
     ws.write_blank(row, 1, None, cells.fmt("heading"))
     row += 1
-    values = figures.headline(ctx.tables, layout)
+    values = _headline(ctx)
     money = set(layout["overview"].get("money_figures", []))
     for key, label in layout["overview"]["figures"]:
         cells.text(ws, row, 0, label, "label")
@@ -139,7 +147,7 @@ def draw_overview(ctx: Context) -> None:
     row = _FIGURES_TOP
     cells.text(ws, row, 0, conf["figures_heading"], "heading")
     ws.write_blank(row, 1, None, cells.fmt("heading"))
-    values = figures.headline(ctx.tables, layout)
+    values = _headline(ctx)
     money = set(conf.get("money_figures", []))
     for key, label in conf["figures"]:
         row += 1

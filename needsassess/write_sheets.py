@@ -16,11 +16,12 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from . import figures
 from .figures import Layout, is_blank, sheet_spec
-from .write import CHARS_PER_WIDTH, FORMULA_TRIGGERS, Cells, count_lines
+from .write_cells import Cells
 
 if TYPE_CHECKING:
     from xlsxwriter.workbook import Workbook
@@ -45,6 +46,8 @@ class Context:
     sheets: dict[str, Worksheet] = field(default_factory=dict)
     sheet_names: dict[str, str] = field(default_factory=dict)
     anchors: dict[str, str] = field(default_factory=dict)
+    #: The headline figures (:func:`needsassess.figures.headline`), once worked out.
+    headline: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,8 @@ def prepare(workbook: Workbook, cells: Cells, summary: Any, layout: Layout) -> C
     for key in ("lea_topics", "tta_requests"):
         frame = tables.get(key)
         if frame is not None and "topic" in frame and "label" not in frame:
-            tables[key] = frame.assign(label=[labels.get(str(t), None if is_blank(t) else str(t))
+            tables[key] = frame.assign(label=[labels.get(t, t if t.strip() else None) if t.__class__ is str else
+                                              labels.get(str(t), None if is_blank(t) else str(t))
                                               for t in frame["topic"].tolist()])
     if "ratings" in tables:
         tables["lea_area_ratings"] = figures.lea_area_ratings(tables["ratings"])
@@ -178,22 +182,100 @@ def _exceeds_one(series: pd.Series) -> bool:
 # ---------------------------------------------------------------- sorting
 def sort_frame(frame: pd.DataFrame, keys: Sequence[str], orders: Mapping[str, Sequence[str]],
                *, ascending: bool = True) -> pd.DataFrame:
-    """``frame`` sorted by ``keys`` (stable): numbers as numbers, text case ignored, blanks last."""
+    """``frame`` sorted by ``keys`` (stable): numbers as numbers, text case ignored, blanks last.
+
+    A column listed in ``orders`` sorts in that order (values not listed
+    after those listed).  Each key is turned into ranks of its distinct
+    values once, and the rows are sorted on the ranks.
+    """
     keys = [k for k in keys if k in frame]
     if not keys or frame.empty:
         return frame
+    ranks = [_sort_ranks(frame[k], orders.get(k), ascending) for k in keys]
+    order = np.lexsort(ranks[::-1])  # the last key given to lexsort sorts first; stable
+    return frame.iloc[order]
 
-    def key(s: pd.Series) -> pd.Series:
-        if s.name in orders:
-            rank = {v: i for i, v in enumerate(orders[s.name])}
-            return s.astype(object).map(lambda v: rank.get(v, len(rank)))
-        num = pd.to_numeric(s, errors="coerce")
-        if num.notna().sum() == s.notna().sum():
-            return num
-        text = s.astype("string").str.strip().str.casefold()
-        return text.mask(text.isna() | (text == ""), "\uffff").astype(object)
 
-    return frame.sort_values(keys, key=key, kind="stable", na_position="last", ascending=ascending)
+def _sort_ranks(s: pd.Series, order: Sequence[str] | None, ascending: bool) -> np.ndarray:
+    """The sort rank of each value of ``s``; missing numbers last whichever the direction."""
+    if order is not None:
+        rank = {v: i for i, v in enumerate(order)}
+        keys: list[Any] = [rank.get(v, len(rank)) if v.__class__ is str or v is None else
+                           _rank_of(rank, v) for v in s.tolist()]
+    elif (pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)
+          or pd.api.types.is_datetime64_any_dtype(s.dtype)):
+        codes, distinct = pd.factorize(s, sort=True, use_na_sentinel=True)  # codes in sorted order
+        codes = np.asarray(codes, dtype=np.int64)
+        missing = codes < 0
+        out = np.where(missing, len(distinct), codes if ascending else len(distinct) - 1 - codes)
+        return out.astype(np.int64)
+    else:
+        num = numbers(s)
+        missing = np.isnan(num)
+        if int((~missing).sum()) == int(s.notna().sum()):
+            distinct, codes = np.unique(num[~missing], return_inverse=True)
+            out = np.full(len(num), len(distinct), dtype=np.int64)
+            out[~missing] = (codes if ascending else len(distinct) - 1 - codes)
+            return out
+        codes, uniques = _factorize_text(s)
+        if codes is not None:
+            keys = [_text_key(u) for u in uniques] + [_text_key(None)]  # code -1 (missing) takes the last
+            order_of = {k: i for i, k in enumerate(sorted(set(keys)))}
+            ranks = np.array([order_of[k] for k in keys], dtype=np.int64)[codes]
+            return ranks if ascending else len(order_of) - 1 - ranks
+        folded: dict[object, str] = {}
+        keys = []
+        for v in s.tolist():
+            k = folded.get(v) if v.__class__ is str else None
+            if k is None:
+                k = _text_key(v)
+                if v.__class__ is str:
+                    folded[v] = k
+            keys.append(k)
+    distinct_keys = sorted(set(keys))
+    rank_of = {k: i for i, k in enumerate(distinct_keys)}
+    out = np.fromiter((rank_of[k] for k in keys), dtype=np.int64, count=len(keys))
+    return out if ascending else len(distinct_keys) - 1 - out
+
+
+def numbers(s: pd.Series) -> np.ndarray:
+    """``pd.to_numeric(s, errors="coerce")`` as floats (NaN for what is not a number), worked out once per
+    distinct value of a text column."""
+    if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+        return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    codes, uniques = _factorize_text(s)
+    if codes is None:
+        return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    distinct = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(dtype=float,
+                                                                                      na_value=np.nan)
+    return np.append(distinct, np.nan)[codes]  # code -1 (missing) takes the NaN at the end
+
+
+def _factorize_text(s: pd.Series) -> tuple[np.ndarray | None, list]:
+    """Codes and distinct values of a column of text (missing: code -1), or (None, []) for other columns.
+
+    Only text columns: elsewhere values of different types may be equal (True, 1 and 1.0) but
+    read differently.
+    """
+    if not (pd.api.types.is_string_dtype(s.dtype) and s.dtype != object):
+        return None, []
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return np.asarray(codes), list(uniques)
+
+
+def _rank_of(rank: Mapping[Any, int], value: object) -> int:
+    try:
+        return rank.get(value, len(rank))
+    except TypeError:  # unhashable
+        return len(rank)
+
+
+def _text_key(value: object) -> str:
+    """A text's sort key: case and outer spaces ignored, blanks after everything else."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+        return "\uffff"
+    text = str(value).strip().casefold()
+    return text or "\uffff"
 
 
 def blank_repeats(frame: pd.DataFrame, pairs: Mapping[str, str]) -> pd.DataFrame:
@@ -207,13 +289,30 @@ def blank_repeats(frame: pd.DataFrame, pairs: Mapping[str, str]) -> pd.DataFrame
     for col, other in pairs.items():
         if col not in frame or other not in frame or frame.empty:
             continue
-        a, b = frame[col].astype(object), frame[other].astype(object)
-        same = (a.map(_folded) == b.map(_folded)) & a.notna()
-        num_a, num_b = pd.to_numeric(a, errors="coerce"), pd.to_numeric(b, errors="coerce")
-        same |= num_a.notna() & (num_a == num_b)
+        same = _same_texts(frame[col], frame[other])
+        num_a, num_b = numbers(frame[col]), numbers(frame[other])
+        same |= ~np.isnan(num_a) & (num_a == num_b)
         if same.any():
-            changed[col] = a.where(~same, None)
+            changed[col] = frame[col].astype(object).where(~same, None)
     return frame.assign(**changed) if changed else frame
+
+
+def _same_texts(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Whether each value of ``a`` is not blank and reads as the value of ``b`` beside it (case and spaces
+    ignored)."""
+    ids: dict[object, int] = {}  # each folded text's number
+
+    def folded_ids(s: pd.Series) -> np.ndarray:
+        codes, uniques = _factorize_text(s)
+        if codes is not None:
+            distinct = [_folded(u) for u in uniques]
+            return np.array([-1 if f is None else ids.setdefault(f, len(ids)) for f in distinct] + [-1],
+                            dtype=np.int64)[codes]
+        return np.array([-1 if f is None else ids.setdefault(f, len(ids)) for f in map(_folded, s.tolist())],
+                        dtype=np.int64)
+
+    left, right = folded_ids(a), folded_ids(b)
+    return (left >= 0) & (left == right)
 
 
 def combine_columns(frame: pd.DataFrame, rules: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
@@ -230,15 +329,41 @@ def combine_columns(frame: pd.DataFrame, rules: Sequence[Mapping[str, Any]]) -> 
         done.add(name)
         template = rule["format"]
         columns = [frame[p].tolist() for p in parts]
+        present = [[(v.__class__ is str and bool(v.strip())) or (v.__class__ is not str and not is_blank(v))
+                    for v in values] for values in columns]
+        plain = [[v if v.__class__ is str else _plain(v) for v in values] for values in columns]
+        positional = _positional(template, parts)
         joined = []
-        for values in zip(*columns):
-            present = [not is_blank(v) for v in values]
-            if all(present):
-                joined.append(template.format(**{p: _plain(v) for p, v in zip(parts, values)}))
+        for texts, shown in zip(zip(*plain), zip(*present)):
+            if all(shown):
+                joined.append(positional.format(*texts) if positional is not None else
+                              template.format(**dict(zip(parts, texts))))
             else:
-                joined.append(", ".join(_plain(v) for v, ok in zip(values, present) if ok) or None)
+                joined.append(", ".join(t for t, ok in zip(texts, shown) if ok) or None)
         frame = frame.drop(columns=parts).assign(**{name: pd.Series(joined, index=frame.index, dtype=object)})
     return frame
+
+
+def _positional(template: str, parts: Sequence[str]) -> str | None:
+    """``template`` with its fields named by ``parts`` numbered instead ("{sheet}, {cell}" -> "{0}, {1}").
+
+    None when a field is not a plain part name (the template is then filled by name).
+    """
+    import string
+
+    out = []
+    try:
+        for literal, name, spec, conversion in string.Formatter().parse(template):
+            out.append(literal.replace("{", "{{").replace("}", "}}"))
+            if name is None:
+                continue
+            if name not in parts:
+                return None
+            out.append("{" + str(parts.index(name)) + (f"!{conversion}" if conversion else "")
+                       + (f":{spec}" if spec else "") + "}")
+    except ValueError:
+        return None
+    return "".join(out)
 
 
 def _plain(value: object) -> str:
@@ -323,93 +448,41 @@ def write_rows(ctx: Context, ws: Worksheet, first_row: int, frame: pd.DataFrame,
     """Write ``frame`` under a header, column by column; LEA names link to their profile.
 
     This is the summary's hot loop (hundreds of thousands of cells for a
-    large State), so plain text, numbers and yes/no take short paths here;
-    anything else goes through :meth:`Cells.value`.  The rules are the same
-    on both paths: text is written as text with a quote prefix when Excel
-    would read it as a formula.
+    large State): each column's cells are made in one call of
+    :meth:`~needsassess.write_cells.Cells.column`, once per distinct value,
+    and the rows are stored as one block.
     """
     cells = ctx.cells
-    files = frame["file"].tolist() if "file" in frame else [None] * len(frame)
+    n = len(frame)
+    block: list[list[str]] = []
     for c, col in enumerate(columns):
         if col.name not in frame:
+            block.append([""] * n)
             continue
         values = frame[col.name].tolist()
         if col.kind == "lea":
-            _write_lea_links(ctx, ws, first_row, c, values, files)
-        elif col.kind in _NON_TEXT:
-            _write_numbers(cells, ws, first_row, c, values, col.kind)
+            files = frame["file"].tolist() if "file" in frame else [None] * n
+            block.append(_lea_links(ctx, ws, first_row, c, values, files))
         else:
-            _write_texts(cells, ws, first_row, c, values, col.kind, col.width)
+            block.append(cells.column(ws, c, first_row, values, col.kind))
+    ws.put_rows(first_row, 0, block)
 
 
-def _write_lea_links(ctx: Context, ws: Worksheet, first_row: int, c: int, values: list, files: list) -> None:
+def _lea_links(ctx: Context, ws: Worksheet, first_row: int, c: int, values: list, files: list) -> list[str]:
+    """The cells of a column of LEA names, each linked to the LEA's profile ("" for a blank name)."""
     anchors = ctx.anchors
-    rows: list[int] = []
-    texts: list[object] = []
-    where: list[str | None] = []
-    for r, (v, f) in enumerate(zip(values, files), start=first_row):
-        if v.__class__ is str and v.strip() or not is_blank(v):
-            rows.append(r)
-            texts.append(v)
-            where.append(anchors.get(f if f.__class__ is str else str(f)))
-    ctx.cells.links(ws, c, rows, texts, where)
-
-
-def _write_numbers(cells: Cells, ws: Worksheet, first_row: int, c: int, values: list, kind: str) -> None:
-    rows: list[int] = []
-    numbers: list[float] = []
-    for r, v in enumerate(values, start=first_row):
-        cls = v.__class__
-        if cls is float:
-            if v == v and v not in _INFINITE:
-                rows.append(r)
-                numbers.append(v)
-        elif cls is int:
-            rows.append(r)
-            numbers.append(v)
-        elif v is not None:
-            cells.value(ws, r, c, v, kind)
-    ws.put_numbers(c, rows, numbers, cells.fmt(kind))
-
-
-def _write_texts(cells: Cells, ws: Worksheet, first_row: int, c: int, values: list, kind: str,
-                 width: float) -> None:
-    plain, quoted = cells.fmt(kind), cells.fmt(kind, quote=True)
-    flag = cells.fmt("mark" if kind == "mark" else "flag")
-    yes, no = cells.yes, (None if kind == "mark" else cells.no)
-    triggers = FORMULA_TRIGGERS
-    per_line = max(width * CHARS_PER_WIDTH, 1.0) if kind in cells.wrapping else 0.0
-    rows: list[int] = []
-    texts: list[str] = []
-    formats: list[Any] = []
-    seen = cells.line_counts(ws)
-    for r, v in enumerate(values, start=first_row):
-        cls = v.__class__
-        if cls is str:
-            if not v:
-                continue
-            if len(v) > 8000 or not v.isascii():
-                cells.text(ws, r, c, v, kind)  # may need cutting or cleaning
-                continue
-            rows.append(r)
-            texts.append(v)
-            formats.append(quoted if v.startswith(triggers) else plain)
-            if per_line and (len(v) > per_line or "\n" in v):
-                lines = count_lines(v, per_line)
-                if lines > seen.get(r, 1):
-                    seen[r] = lines
-        elif cls is bool:
-            if v or no is not None:
-                rows.append(r)
-                texts.append(yes if v else no)
-                formats.append(flag)
-        elif v is not None:
-            cells.value(ws, r, c, v, kind)
-    ws.put_strings(c, rows, texts, formats)
-
-
-_INFINITE = (math.inf, -math.inf)
-_NON_TEXT = {"int", "number", "score", "money", "share", "share_100", "date", "datetime"}
+    n = len(values)
+    at = [i for i, v in enumerate(values) if (v.strip() if v.__class__ is str else not is_blank(v))]
+    if len(at) < n:
+        values, files = [values[i] for i in at], [files[i] for i in at]
+    where = [anchors.get(f) if f.__class__ is str else anchors.get(str(f)) for f in files]
+    xmls = ctx.cells.link_cells(ws, c, [first_row + i for i in at], values, where)
+    if len(at) == n:
+        return xmls
+    out = [""] * n
+    for i, xml in zip(at, xmls):
+        out[i] = xml
+    return out
 
 
 # ---------------------------------------------------------------- answers
@@ -423,8 +496,9 @@ def answer_groups(ctx: Context) -> dict[str, tuple[str, str, pd.DataFrame]]:
     if not spec:
         return {}
     answers = figures.non_empty_answers(ctx.tables.get("responses", pd.DataFrame(columns=["answer"])))
-    area_col = (answers["area"].astype(object).map(lambda a: None if is_blank(a) else str(a))
-                if "area" in answers else pd.Series([None] * len(answers), index=answers.index, dtype=object))
+    areas = answers["area"].tolist() if "area" in answers else [None] * len(answers)
+    area_col = pd.Series([(a if a.strip() else None) if a.__class__ is str else None if is_blank(a) else str(a)
+                          for a in areas], index=answers.index, dtype=object)
     groups: dict[str, tuple[str, str, pd.DataFrame]] = {}
     for key, name in ctx.areas.items():
         groups[key] = (spec["name"].format(area=key, area_name=name), name, answers[area_col == key])

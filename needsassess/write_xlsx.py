@@ -8,9 +8,11 @@ that alone would take seconds.  :class:`FastWorksheet` is an xlsxwriter
 whose ``put_*`` methods store each cell as its finished XML (a ``str`` in the
 worksheet's cell table, where xlsxwriter keeps a tuple), without the argument
 conversion and per-call checks of ``write_*`` (the caller has checked the
-text: see :class:`needsassess.write.Cells`), and whose sheet-data and
-hyperlink writers join those strings row by row.  Cells written with the
+text: see :class:`needsassess.write_cells.Cells`), and whose sheet-data and
+hyperlink writers join those strings row by row.  A table's rows may be
+stored whole (:meth:`FastWorksheet.put_rows`).  Cells written with the
 ordinary ``write_*`` methods on the same sheet are written the stock way.
+The workbook and its packaging are in :mod:`needsassess.write_package`.
 
 A format's style number is taken when its first cell is stored, not when the
 sheet is written, so styles are numbered in the order they are first used;
@@ -23,22 +25,14 @@ across xlsxwriter 3.x; the workbook must not use ``constant_memory`` or
 
 from __future__ import annotations
 
-import re
-import threading
-import zipfile
-from functools import partial
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-import xlsxwriter.workbook as _xlsxwriter_workbook
+import numpy as np
 
 from xlsxwriter.exceptions import OverlappingRange
-from xlsxwriter.packager import Packager
-from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.url import Url, UrlTypes
 from xlsxwriter.utility import xl_col_to_name, xl_range
-from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import (CellNumberTuple, CellStringTuple, RowInfo, Worksheet,
-                                  xl_rowcol_to_cell_fast)
+from xlsxwriter.worksheet import CellNumberTuple, CellStringTuple, RowInfo, Worksheet
 
 if TYPE_CHECKING:
     from xlsxwriter.format import Format
@@ -47,9 +41,6 @@ if TYPE_CHECKING:
 MAX_ROWS, MAX_COLS, MAX_LINKS = 1_048_576, 16_384, 65_530
 
 _ATTR_SPECIALS = frozenset('&"<>\n')
-#: What xlsxwriter escapes in a shared string (control characters, "_x0000_" look-alikes, non-characters).
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
-_SPACE = re.compile(r"\s")
 
 
 def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
@@ -65,6 +56,14 @@ def _attr(value: str) -> str:
             .replace(">", "&gt;").replace("\n", "&#xA;"))
 
 
+
+def style_attribute(cache: dict[int, str], fmt: Format) -> str:
+    """The ``s="N"`` attribute of a cell in ``fmt``, remembered in ``cache`` (by the format's identity)."""
+    found = cache.get(id(fmt))
+    if found is None:
+        found = cache[id(fmt)] = f' s="{fmt._get_xf_index()}"'
+    return found
+
 class FastWorksheet(Worksheet):
     """An xlsxwriter worksheet that stores cells as finished XML and writes them in bulk."""
 
@@ -74,6 +73,11 @@ class FastWorksheet(Worksheet):
         self._styles: dict[int, str] = {}
         self._urls: dict[tuple[str, str], Url] = {}  # FastWorkbook shares one among its sheets
         self._table_areas: list[tuple[int, int, int, int]] = []
+        self._stock_links = False  # a link written by write_url (see _write_hyperlinks)
+        # Rows stored whole by put_rows: their cells' XML, first and last column, and each 16 rows' span.
+        self._row_xml: dict[int, str] = {}
+        self._row_cols: dict[int, tuple[int, int]] = {}
+        self._block_spans: dict[int, tuple[int, int]] = {}
 
     # -- storing cells ----------------------------------------------------------
     def _grow(self, row_lo: int, row_hi: int, col_lo: int, col_hi: int) -> bool:
@@ -92,10 +96,7 @@ class FastWorksheet(Worksheet):
 
     def _style(self, fmt: Format) -> str:
         """The ``s`` attribute of a cell in ``fmt``."""
-        found = self._styles.get(id(fmt))
-        if found is None:
-            found = self._styles[id(fmt)] = f' s="{fmt._get_xf_index()}"'
-        return found
+        return style_attribute(self._styles, fmt)
 
     def _col(self, col: int) -> str:
         name = self._col_names.get(col)
@@ -168,6 +169,110 @@ class FastWorksheet(Worksheet):
         for r, x in zip(rows, numbers):
             table[r][col] = f'{head}{r + 1}"{style}><v>{x:.16G}</v></c>'
 
+    def put_cells(self, col: int, rows: Sequence[int], xmls: Sequence[str]) -> bool:
+        """Store finished cells of one column (rows ascending): each ``<c r="..." ...>...</c>`` as it is.
+
+        The caller has made each cell's XML (reference, style, type, value;
+        see :class:`needsassess.write_cells.Cells`) and counts the shared
+        strings it uses.  Returns False, storing nothing, when the rows go
+        past the sheet.
+        """
+        if not rows:
+            return True
+        if not self._grow(rows[0], rows[-1], col, col):
+            return False
+        table = self.table
+        for r, x in zip(rows, xmls):
+            table[r][col] = x
+        return True
+
+    def put_hyperlinks(self, col: int, rows: Sequence[int], urls: Sequence[Url]) -> bool:
+        """Link the cells of one column at ``rows`` (ascending) to their ``Url``; their XML is stored apart.
+
+        Returns False, linking nothing, when the rows go past the sheet or
+        the links past Excel's limit of links on a sheet.
+        """
+        if not rows:
+            return True
+        if self.hlink_count + len(rows) > MAX_LINKS or not self._grow(rows[0], rows[-1], col, col):
+            return False
+        hyperlinks = self.hyperlinks
+        for r, u in zip(rows, urls):
+            hyperlinks[r][col] = u
+        self.hlink_count += len(rows)
+        return True
+
+    def put_rows(self, first_row: int, first_col: int, columns: Sequence[Sequence[str]]) -> bool:
+        """Store a block of finished cells, one list of cell XML per column ("" for no cell), rows from ``first_row``.
+
+        Each row of the block is kept as one string (its cells joined), apart
+        from xlsxwriter's cell table, so the sheet is written without looking
+        at each cell again.  Other cells of the block's rows must lie left or
+        right of the block's cells in that row.  Returns False, storing
+        nothing, when the block goes past the sheet.
+        """
+        if not columns or not columns[0]:
+            return True
+        n, width = len(columns[0]), len(columns)
+        if first_row + n > MAX_ROWS or first_col + width > MAX_COLS:
+            return False
+        present = [[i for i, x in enumerate(column) if x] for column in columns]
+        for j, rows in enumerate(present):
+            if rows:
+                self._grow(first_row + rows[0], first_row + rows[-1], first_col + j, first_col + j)
+        low = np.full(n, -1)
+        high = np.full(n, -1)
+        for j in range(width - 1, -1, -1):
+            low[present[j]] = j
+        for j in range(width):
+            high[present[j]] = j
+        xmls = list(map("".join, zip(*columns)))
+        kept = np.flatnonzero(low >= 0)
+        if not len(kept):
+            return True
+        rows_kept = kept + first_row
+        low, high = low[kept] + first_col, high[kept] + first_col
+        if len(kept) < n:
+            xmls = [xmls[i] for i in kept.tolist()]
+        row_list = rows_kept.tolist()
+        if self._row_xml.keys() & set(row_list):  # a second block on the same rows: side by side
+            for r, xml, lo, hi in zip(row_list, xmls, low.tolist(), high.tolist()):
+                self._add_row_xml(r, xml, lo, hi)
+        else:
+            self._row_xml.update(zip(row_list, xmls))
+            self._row_cols.update(zip(row_list, zip(low.tolist(), high.tolist())))
+        # Each 16 rows' span of columns (the <row spans=""> hint), from the block's own first and last cells.
+        groups = rows_kept >> 4
+        starts = np.flatnonzero(np.diff(groups, prepend=-1))
+        spans = self._block_spans
+        for g, lo, hi in zip(groups[starts].tolist(), np.minimum.reduceat(low, starts).tolist(),
+                             np.maximum.reduceat(high, starts).tolist()):
+            found = spans.get(g)
+            spans[g] = (lo, hi) if found is None else (min(lo, found[0]), max(hi, found[1]))
+        return True
+
+    def _add_row_xml(self, row: int, xml: str, lo: int, hi: int) -> None:
+        found = self._row_cols.get(row)
+        if found is None:
+            self._row_xml[row], self._row_cols[row] = xml, (lo, hi)
+        elif lo > found[1]:
+            self._row_xml[row] += xml
+            self._row_cols[row] = (found[0], hi)
+        elif hi < found[0]:
+            self._row_xml[row] = xml + self._row_xml[row]
+            self._row_cols[row] = (lo, found[1])
+        else:
+            raise ValueError(f"row {row + 1}: two blocks of cells overlap")
+
+    def internal_url(self, location: str, text: str) -> Url:
+        """The link object to ``location`` in this workbook (``'Sheet'!A1``) shown as ``text``, made once."""
+        key = (location, text)
+        url = self._urls.get(key)
+        if url is None:
+            url = self._urls[key] = Url("internal:" + location)
+            url._text = text
+        return url
+
     def put_link(self, row: int, col: int, text: str, location: str, fmt: Format | None) -> bool:
         """Store ``text`` linked to ``location`` in this workbook (``'Sheet'!A1``).
 
@@ -177,11 +282,7 @@ class FastWorksheet(Worksheet):
         """
         if self.hlink_count >= MAX_LINKS or not self._grow(row, row, col, col):
             return False
-        key = (location, text)
-        url = self._urls.get(key)
-        if url is None:
-            url = self._urls[key] = Url("internal:" + location)
-            url._text = text
+        url = self.internal_url(location, text)
         self.hlink_count += 1
         if fmt is None:
             fmt = self.default_url_format  # as write_url: a link looks like one
@@ -249,7 +350,7 @@ class FastWorksheet(Worksheet):
 
     # -- writing XML --------------------------------------------------------------
     def _calculate_spans(self) -> None:
-        spans: dict[int, list[int]] = {}
+        spans: dict[int, list[int]] = {g: [lo, hi] for g, (lo, hi) in self._block_spans.items()}
         lo_row, hi_row = self.dim_rowmin, self.dim_rowmax
         for source in (self.table, self.comments):
             for row_num, cells in source.items():
@@ -269,134 +370,100 @@ class FastWorksheet(Worksheet):
     def _write_rows(self) -> None:
         self._calculate_spans()
         table, row_info, comments, spans = self.table, self.row_info, self.comments, self.row_spans
+        row_xml = self._row_xml
         write = self.fh.write
         # A row without options of its own gets a plain tag (what _write_row writes for it).
         plain_rows = (self.default_row_height == self.original_row_height and self.excel_version != 2010)
+        original_height = self.original_row_height
         lo_row, hi_row = self.dim_rowmin, self.dim_rowmax
-        for row_num in sorted(set(table) | set(row_info) | set(comments)):
+        out: list[str] = []  # finished rows, written in one piece
+        for row_num in sorted(table.keys() | row_info.keys() | comments.keys() | row_xml.keys()):
             if row_num < lo_row or row_num > hi_row:
                 continue
             cells = table.get(row_num)
+            block = row_xml.get(row_num)
             info = row_info.get(row_num)
             span = spans.get(row_num >> 4)
-            if not cells:
+            if not cells and block is None:
                 if info is not None or row_num in comments:
+                    write("".join(out))
+                    out.clear()
                     self._write_empty_row(row_num, span, info)
                 continue
             if info is None and plain_rows:
-                parts = [f'<row r="{row_num + 1}" spans="{span}">' if span else f'<row r="{row_num + 1}">']
+                tag = f'<row r="{row_num + 1}" spans="{span}">' if span else f'<row r="{row_num + 1}">'
             elif (plain_rows and info.row_format is None and not info.hidden and not info.level
                   and not info.collapsed and info.height is not None):  # a height only (see set_heights)
                 tag = f'<row r="{row_num + 1}"' + (f' spans="{span}"' if span else "")
-                if info.height != self.original_row_height:
+                if info.height != original_height:
                     tag += f' ht="{info.height * 0.75:.16g}" customHeight="1"'
-                parts = [tag + ">"]
+                tag += ">"
             else:
+                write("".join(out))
+                out.clear()
                 self._write_row(row_num, span, info)
-                parts = []
-            for col in sorted(cells):
-                cell = cells[col]
-                if cell.__class__ is str:
-                    parts.append(cell)
-                else:  # a cell of the ordinary write_* methods: the stock writer, in its place
-                    write("".join(parts))
-                    parts = []
-                    self._write_cell(row_num, col, cell)
-            parts.append("</row>")
-            write("".join(parts))
+                tag = ""
+            if not cells:
+                out.append(f"{tag}{block}</row>")
+                continue
+            if block is not None:
+                cells = self._with_block(row_num, cells, block)
+            try:
+                body = "".join([cells[c] for c in sorted(cells)]) if len(cells) > 1 else "".join(cells.values())
+            except TypeError:  # a cell of the ordinary write_* methods: the stock writer, in its place
+                write("".join(out) + tag)
+                out.clear()
+                for col in sorted(cells):
+                    cell = cells[col]
+                    if cell.__class__ is str:
+                        write(cell)
+                    else:
+                        self._write_cell(row_num, col, cell)
+                write("</row>")
+                continue
+            out.append(f"{tag}{body}</row>")
+        write("".join(out))
+
+    def _with_block(self, row: int, cells: dict[int, Any], block: str) -> dict[int, Any]:
+        """The cells of a row with its block of cells put in as one, at the block's first column."""
+        lo, hi = self._row_cols[row]
+        inside = [c for c in cells if lo <= c <= hi]
+        if inside:
+            raise ValueError(f"cell {self._col(inside[0])}{row + 1} was written inside a block of rows")
+        return {**cells, lo: block}
+
+    def _write_url(self, row: int, col: int, *args: Any, **kwargs: Any) -> int:
+        self._stock_links = True  # written the stock way, maybe to the web: see _write_hyperlinks
+        return super()._write_url(row, col, *args, **kwargs)
 
     def _write_hyperlinks(self) -> None:
-        if not self.hyperlinks or any(u._link_type in (UrlTypes.URL, UrlTypes.EXTERNAL) or u._tip
-                                      for links in self.hyperlinks.values() for u in links.values()):
+        if not self.hyperlinks:
+            return
+        if self._stock_links and any(u._link_type in (UrlTypes.URL, UrlTypes.EXTERNAL) or u._tip
+                                     for links in self.hyperlinks.values() for u in links.values()):
             super()._write_hyperlinks()  # external links need relationships: the stock way
             return
         escaped: dict[int, str] = {}
         parts = ["<hyperlinks>"]
+        append = parts.append
+        col_name = self._col
         for row_num in sorted(self.hyperlinks):
             links = self.hyperlinks[row_num]
-            for col in sorted(links):
+            r = row_num + 1
+            for col in sorted(links) if len(links) > 1 else links:
                 url = links[col]
                 tail = escaped.get(id(url))
                 if tail is None:
                     tail = escaped[id(url)] = f'location="{_attr(url._link)}" display="{_attr(url._text)}"/>'
-                parts.append(f'<hyperlink ref="{xl_rowcol_to_cell_fast(row_num, col)}" {tail}')
+                append(f'<hyperlink ref="{col_name(col)}{r}" {tail}')
         parts.append("</hyperlinks>")
         self.fh.write("".join(parts))
 
 
-class FastSharedStrings(SharedStrings):
-    """The shared-string part, written in one piece (the same XML as xlsxwriter's)."""
+def __getattr__(name: str) -> Any:
+    # The workbook and its packager live in write_package (which needs this module first).
+    if name in ("FastWorkbook", "FastPackager", "FastSharedStrings"):
+        from . import write_package
 
-    def _write_sst_strings(self) -> None:
-        parts = []
-        for s in self.string_table.string_array:
-            if _CONTROL.search(s):
-                s = self._escape_control_characters(s)
-            if s.startswith("<r>") and s.endswith("</r>"):  # a rich string, written as it is
-                parts.append(f"<si>{s}</si>")
-                continue
-            preserve = ' xml:space="preserve"' if s and (_SPACE.match(s[0]) or _SPACE.match(s[-1])) else ""
-            if "&" in s or "<" in s or ">" in s:
-                s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            parts.append(f"<si><t{preserve}>{s}</t></si>")
-        self.fh.write("".join(parts))
-
-
-class FastPackager(Packager):
-    """xlsxwriter's packager, with :class:`FastSharedStrings`."""
-
-    def _write_shared_strings_file(self) -> None:
-        if not self.workbook.str_table.count:
-            return
-        sst = FastSharedStrings()
-        sst.string_table = self.workbook.str_table
-        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
-        sst._assemble_xml_file()
-
-
-class _LevelZip(zipfile.ZipFile):
-    """A ZipFile that compresses every member at its own ``compresslevel``."""
-
-    def writestr(self, zinfo_or_arcname: Any, data: Any, compress_type: int | None = None,
-                 compresslevel: int | None = None) -> None:
-        super().writestr(zinfo_or_arcname, data, compress_type,
-                         self.compresslevel if compresslevel is None else compresslevel)
-
-
-_ZIP_LOCK = threading.Lock()
-
-
-class FastWorkbook(Workbook):
-    """An xlsxwriter workbook whose worksheets are :class:`FastWorksheet`, whose
-    shared strings are written by :class:`FastSharedStrings` and whose parts are
-    compressed at :attr:`zip_level`."""
-
-    worksheet_class = FastWorksheet
-    #: zlib level of the package's parts.  xlsxwriter uses zlib's default (6);
-    #: on the summary's XML level 4 deflates twice as fast for a file about an
-    #: eighth larger (level 1: 2.4 times as fast, 45 % larger).
-    zip_level = 4
-
-    def __init__(self, filename: Any = None, options: dict[str, Any] | None = None) -> None:
-        super().__init__(filename, options)
-        self._urls: dict[tuple[str, str], Url] = {}
-
-    def add_worksheet(self, name: str | None = None, worksheet_class: Any = None) -> Any:
-        sheet = super().add_worksheet(name, worksheet_class)
-        if isinstance(sheet, FastWorksheet):
-            sheet._urls = self._urls  # a link's target and text are the same on every sheet
-        return sheet
-
-    def _get_packager(self) -> Packager:
-        return FastPackager()
-
-    def _store_workbook(self) -> None:
-        # xlsxwriter makes its ZipFile inside this method and offers no level;
-        # its module's name for the class is swapped for the length of the call.
-        with _ZIP_LOCK:
-            stock = _xlsxwriter_workbook.ZipFile
-            _xlsxwriter_workbook.ZipFile = partial(_LevelZip, compresslevel=self.zip_level)  # type: ignore[misc]
-            try:
-                super()._store_workbook()
-            finally:
-                _xlsxwriter_workbook.ZipFile = stock  # type: ignore[misc]
+        return getattr(write_package, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

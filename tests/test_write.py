@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import os
 import re
 import zipfile
@@ -9,14 +11,21 @@ from collections import Counter
 from pathlib import Path
 
 import openpyxl
+import numpy as np
 import pandas as pd
 import pytest
+import xlsxwriter
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from fake_summary import LONG_ANSWER_CHARS, TRICKY_ANSWERS, empty_summary, excel_text, fake_summary, table_rows
-from needsassess import write, write_sheets
+from needsassess import write, write_cells, write_sheets
 from needsassess.figures import is_blank, lea_names, load_layout, sheet_spec
 from needsassess.problems import OutputError
-from needsassess.write import FORMULA_TRIGGERS, MAX_CELL_CHARS, write_summary
+from needsassess.write import write_summary
+from needsassess.write_cells import FORMULA_TRIGGERS, MAX_CELL_CHARS
+from needsassess.write_cells import CHARS_PER_WIDTH, NUMBER_COLUMNS, NUMERIC_KINDS, Cells, clean_text, count_lines
+from needsassess.write_package import FastWorkbook
 
 LAYOUT = load_layout()
 TOP = write_sheets.TABLE_TOP + 1  # 1-based row of table headers
@@ -254,7 +263,7 @@ def test_empty_result_still_gives_every_sheet(tmp_path):
 
 
 def test_links_stop_at_the_sheet_limit_and_text_stays(tmp_path, monkeypatch):
-    monkeypatch.setattr(write, "MAX_LINKS", 3)
+    monkeypatch.setattr(write_cells, "MAX_LINKS", 3)
     s = fake_summary(3, long_answer=False)
     ws = openpyxl.load_workbook(write_summary(s, tmp_path / "s.xlsx"))["Capacity ratings"]
     rows = table_rows(ws)
@@ -381,3 +390,252 @@ def test_an_earlier_summary_in_the_input_folder_may_be_replaced(tmp_path):
     write_summary(fake_summary(2, long_answer=False), target, inputs=[target])
     assert target.stat().st_mtime_ns >= before
     assert openpyxl.load_workbook(target).sheetnames[0] == "About"
+
+
+# ---------------------------------------------------------------- whole columns equal cell by cell
+KINDS = ["text", "wrap", "id", "flag", "mark", "int", "number", "money_left", "date", "score"]
+cell_values = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**6, 10**6), st.dates(min_value=dt.date(1950, 1, 1)),
+    st.floats(allow_nan=True, allow_infinity=True).filter(lambda x: not (x == 0 and math.copysign(1, x) < 0)),
+    st.text(st.sampled_from(list("ab =+-@\t\n\u00e9")), max_size=90),
+    st.sampled_from(["Same text", "same text", "=SUM(A1)", "2", "2.0", "", "twelve chars", "line\nbreak",
+                     "twenty-four characters!!"]))
+
+
+def _reference_value(cells, ws, r, c, v, kind, lines):
+    """Cells.value as it was, cell by cell, on a stock worksheet (the rules before whole columns)."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return
+    if isinstance(v, str):
+        if v:
+            _reference_text(cells, ws, r, c, v, "text" if kind in NUMERIC_KINDS or kind == "date" else kind, lines)
+    elif isinstance(v, bool):
+        if v or kind != "mark":
+            _reference_text(cells, ws, r, c, cells.yes if v else cells.no, "mark" if kind == "mark" else "flag", lines)
+    elif isinstance(v, (int, float)):
+        x = float(v)
+        if math.isnan(x) or math.isinf(x):
+            return
+        if kind in NUMERIC_KINDS:
+            ws.write_number(r, c, x, cells.fmt(kind))
+        elif kind == "id" or kind == "text" and x.is_integer():
+            _reference_text(cells, ws, r, c, str(int(x)) if x.is_integer() else repr(x), "id", lines)
+        else:
+            ws.write_number(r, c, x, cells.fmt("number" if not x.is_integer() else "int"))
+    elif isinstance(v, dt.date):
+        ws.write_datetime(r, c, v, cells.fmt(kind if kind in ("date", "datetime") else "date"))
+
+
+def _reference_text(cells, ws, r, c, v, kind, lines, *, gate=False):
+    s = clean_text(v)
+    ws.write_string(r, c, s, cells.fmt(kind, quote=s.startswith(FORMULA_TRIGGERS)))
+    per_line = max(WIDTH * CHARS_PER_WIDTH, 1.0)
+    if kind in cells.wrapping and (not gate or len(s) > per_line or "\n" in s):
+        lines[r] = max(lines.get(r, 1), count_lines(s, per_line))
+
+
+def _reference_column(cells, ws, c, first, values, kind, lines):
+    """The table sheets' column writer as it was (a short path for plain values, else Cells.value)."""
+    for r, v in enumerate(values, start=first):
+        if kind in NUMBER_COLUMNS:
+            if type(v) is float:
+                if math.isfinite(v):
+                    ws.write_number(r, c, v, cells.fmt(kind))
+                continue
+            if type(v) is int:
+                ws.write_number(r, c, v, cells.fmt(kind))
+                continue
+        elif type(v) is str:
+            if v:
+                _reference_text(cells, ws, r, c, v, kind, lines, gate=True)
+            continue
+        _reference_value(cells, ws, r, c, v, kind, lines)
+
+
+WIDTH = 10.0  # 12 characters a line: a text of exactly a line's length is written
+
+
+def _read_column(path, rows):
+    ws = openpyxl.load_workbook(path)["Data"]
+    out = []
+    for r in rows:
+        cell = ws.cell(r + 1, 3)
+        out.append((cell.value, cell.number_format if cell.value is not None else None, cell.quotePrefix,
+                    bool(cell.alignment.wrap_text), ws.row_dimensions[r + 1].height))
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(cell_values, max_size=25), st.sampled_from(KINDS), st.integers(0, 5))
+@example(["twelve chars", "twelve chars", "line\nbreak", None, "=x", ""], "wrap", 0)  # text only: the short path
+@example(["twelve chars", "line\nbreak", True, 2.5, 7.0, None, "=x", ""], "wrap", 0)  # mixed: the general path
+@example(["2", 2, 2.0, True, False, dt.date(2020, 1, 31), math.nan, "=x"], "int", 1)
+@example(["a", None, False, True, 3.25, 4.0, "-1"], "mark", 2)
+@example([4.0, 3.5, "text", dt.date(2021, 5, 1)], "date", 0)
+def test_a_whole_column_is_written_as_cell_by_cell(tmp_path_factory, values, kind, first):
+    """Cells.column (a cell's XML made once per distinct value) writes what the per-cell rules write."""
+    folder = tmp_path_factory.mktemp("column")
+    layout = load_layout()
+    paths = []
+    for whole in (True, False):
+        path = folder / f"{whole}.xlsx"
+        wb = (FastWorkbook if whole else xlsxwriter.Workbook)(str(path), dict(write.WORKBOOK_OPTIONS))
+        ws = wb.add_worksheet("Data")
+        cells = Cells(wb, layout)
+        if whole:
+            cells.set_column(ws, 2, WIDTH, kind)
+            ws.put_rows(first, 2, [cells.column(ws, 2, first, values, kind)])
+            cells.column(ws, 2, first, values, kind)  # again: from the remembered cells, the same
+            cells.fit_rows(ws)
+        else:
+            ws.set_column(2, 2, WIDTH, cells.fmt(kind))
+            lines: dict[int, int] = {}
+            _reference_column(cells, ws, 2, first, values, kind, lines)
+            for r, n in lines.items():
+                if n > 1:
+                    ws.set_row(r, min(409.0, n * 13.0 + 2))
+        wb.close()
+        paths.append(path)
+    rows = range(first, first + len(values))
+    assert _read_column(paths[0], rows) == _read_column(paths[1], rows)
+
+
+# ---------------------------------------------------------------- table preparation equals the pandas way
+def _old_sort_frame(frame, keys, orders, *, ascending=True):
+    keys = [k for k in keys if k in frame]
+    if not keys or frame.empty:
+        return frame
+
+    def key(s):
+        if s.name in orders:
+            rank = {v: i for i, v in enumerate(orders[s.name])}
+            return s.astype(object).map(lambda v: rank.get(v, len(rank)))
+        num = pd.to_numeric(s, errors="coerce")
+        if num.notna().sum() == s.notna().sum():
+            return num
+        text = s.astype("string").str.strip().str.casefold()
+        return text.mask(text.isna() | (text == ""), "\uffff").astype(object)
+
+    return frame.sort_values(keys, key=key, kind="stable", na_position="last", ascending=ascending)
+
+
+def _old_blank_repeats(frame, pairs):
+    def folded(v):
+        return None if is_blank(v) else " ".join(str(v).split()).casefold()
+
+    changed = {}
+    for col, other in pairs.items():
+        if col not in frame or other not in frame or frame.empty:
+            continue
+        a, b = frame[col].astype(object), frame[other].astype(object)
+        same = (a.map(folded) == b.map(folded)) & a.notna()
+        num_a, num_b = pd.to_numeric(a, errors="coerce"), pd.to_numeric(b, errors="coerce")
+        same |= num_a.notna() & (num_a == num_b)
+        if same.any():
+            changed[col] = a.where(~same, None)
+    return frame.assign(**changed) if changed else frame
+
+
+texts = st.one_of(st.none(), st.sampled_from(["", " ", "b", "B ", " a", "a", "10", "9", "2", "2.0", " 2 ", "x y",
+                                               "X  Y", "\u00e9", "Z"]))
+frames = st.integers(1, 30).flatmap(lambda n: st.tuples(
+    st.lists(texts, min_size=n, max_size=n), st.lists(texts, min_size=n, max_size=n),
+    st.lists(st.one_of(st.none(), st.integers(-3, 3)), min_size=n, max_size=n),
+    st.lists(st.one_of(st.just(math.nan), st.floats(-5, 5)), min_size=n, max_size=n)))
+
+
+def _frame(parts):
+    a, b, i, f = parts
+    return pd.DataFrame({"a": pd.Series(a, dtype="str"), "b": pd.Series(b, dtype="str"),
+                         "i": pd.Series(i, dtype="Int64"), "f": pd.Series(f, dtype=float),
+                         "o": pd.Series([x if k % 3 else (None if x is None else len(x)) for k, x in enumerate(a)],
+                                        dtype=object)})
+
+
+@settings(max_examples=100, deadline=None)
+@given(frames, st.lists(st.sampled_from(["a", "b", "i", "f", "o", "severity"]), min_size=1, max_size=3, unique=True),
+       st.booleans())
+def test_sorting_by_ranks_is_the_pandas_sort(parts, keys, ascending):
+    frame = _frame(parts).assign(severity=[x if x in ("a", "b", None) else "Z" for x in parts[0]])
+    orders = {"severity": ["b", "a"]}
+    if not ascending:
+        keys = keys[:1]  # the summary sorts one key descending
+    mine = write_sheets.sort_frame(frame, keys, orders, ascending=ascending)
+    old = _old_sort_frame(frame, keys, orders, ascending=ascending)
+    assert mine.index.tolist() == old.index.tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(frames)
+def test_blanking_repeats_by_distinct_values_is_the_pandas_way(parts):
+    frame = _frame(parts)
+    pairs = {"a": "b", "o": "a", "i": "f", "b": "o"}
+    mine, old = write_sheets.blank_repeats(frame, pairs), _old_blank_repeats(frame, pairs)
+    assert mine.columns.tolist() == old.columns.tolist()
+    for col in frame.columns:
+        assert [None if is_blank(v) else v for v in mine[col].tolist()] == \
+            [None if is_blank(v) else v for v in old[col].tolist()], col
+
+
+@settings(max_examples=60, deadline=None)
+@given(frames)
+def test_combining_columns_is_filling_the_template_by_name(parts):
+    frame = _frame(parts)
+    rules = [{"name": "where", "columns": ["a", "i"], "format": "{a}, row {i} {{braces}}"}]
+    joined = write_sheets.combine_columns(frame, rules)["where"].tolist()
+    for (a, i), got in zip(zip(frame["a"].tolist(), frame["i"].tolist()), joined):
+        present = [v for v in (a, i) if not is_blank(v)]
+        if len(present) == 2:
+            assert got == f"{a}, row {i} {{braces}}"
+        else:
+            assert got == (", ".join(str(v) for v in present) or None)
+
+
+def _old_with_lea_names(frame, names):
+    filled = frame["file"].astype(object).map(lambda f: names.get(str(f)))
+    for col in ("lea_name", "lea_id"):
+        if col in frame:
+            own = frame[col].astype(object)
+            blank = own.isna() | (own.astype(str).str.strip() == "")
+            filled = own.where(~blank, filled) if col == "lea_name" else filled.where(filled.notna(), own.where(~blank))
+    filled = filled.astype(object)
+    return frame.assign(lea_name=filled.where(filled.notna(), None))
+
+
+@settings(max_examples=60, deadline=None)
+@given(frames)
+def test_lea_names_filled_by_list_are_the_pandas_way(parts):
+    from needsassess.figures import with_lea_names
+
+    a, b, i, _ = parts
+    frame = pd.DataFrame({"file": pd.Series([x if x is None else f"f{x.strip()}" for x in a], dtype="str"),
+                          "lea_name": pd.Series(b, dtype="str"), "lea_id": pd.Series(i, dtype="Int64")})
+    names = {"fa": "Alpha", "fb": "Beta", "f10": "Ten", "fnan": "not a file"}
+    assert with_lea_names(frame, names)["lea_name"].tolist() == _old_with_lea_names(frame, names)["lea_name"].tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["f1", "f2", "f3", None]), st.sampled_from(["t1", "t2", "t3", "t9"]),
+                          st.one_of(st.just(math.nan), st.floats(0, 1))), max_size=30))
+def test_the_lea_topic_matrix_is_the_pivot_table(rows):
+    from needsassess.figures import lea_order, lea_topic_matrix, ranked
+
+    lea_topics = pd.DataFrame(rows, columns=["file", "topic", "gap"]).astype({"file": "str", "topic": "str"})
+    topics = pd.DataFrame({"topic": ["t2", "t1"], "rank": [1, 2]})
+    leas = pd.DataFrame({"file": ["f2", "f1"], "lea_name": ["B", "A"], "lea_id": ["2", "1"]})
+    mine = lea_topic_matrix(lea_topics, topics, leas)
+    if lea_topics.empty:
+        assert mine.shape == (2, 0)
+        return
+    order = lea_order(leas)
+    extra = [f for f in dict.fromkeys(str(x) for x in lea_topics["file"].tolist() if not is_blank(x)) if f not in order]
+    data = pd.DataFrame({"file": lea_topics["file"].astype(object).map(str),
+                         "topic": lea_topics["topic"].astype(object).map(str), "value": lea_topics["gap"]})
+    wide = data.pivot_table(index="file", columns="topic", values="value", aggfunc="max", dropna=False)
+    ranked_keys = [str(t) for t in ranked(topics)["topic"].tolist()]
+    present = [t for t in ranked_keys if t in wide.columns]
+    present += [t for t in wide.columns if t not in set(present)]
+    wide = wide.reindex(index=order + extra, columns=present)
+    old = wide.loc[:, wide.notna().any(axis=0)].astype(float)
+    assert mine.index.tolist() == old.index.tolist() and mine.columns.tolist() == old.columns.tolist()
+    assert np.array_equal(mine.to_numpy(), old.to_numpy(), equal_nan=True)

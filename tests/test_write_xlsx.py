@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import zipfile
 
@@ -9,7 +10,8 @@ import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from needsassess.write_xlsx import FastWorkbook, FastWorksheet
+from needsassess.write_package import FastWorkbook
+from needsassess.write_xlsx import FastWorksheet
 
 TRICKY = ["plain", "a & b < c > d \"quoted\"", "  leading and trailing  ", "line one\nline two",
           "=SUM(A1:A3)", "ctrl \x07 char", "_x0041_ literal", "emoji \U0001F600", "", "tab\there"]
@@ -238,3 +240,148 @@ def test_parts_are_deflated_at_the_workbooks_level_and_zipfile_is_put_back(tmp_p
             sizes[level] = z.getinfo("xl/sharedStrings.xml").compress_size
         assert stock_module.ZipFile is zipfile.ZipFile
     assert sizes[1] > sizes[9]
+
+
+# ---------------------------------------------------------------- blocks of rows
+block_cells = st.lists(st.lists(st.one_of(st.none(), st.text(max_size=8)), min_size=1, max_size=5),
+                       min_size=1, max_size=40)
+
+
+@settings(max_examples=40, deadline=None)
+@given(block_cells, st.integers(0, 40), st.integers(0, 3), st.booleans())
+def test_a_block_of_rows_is_written_as_its_cells_one_by_one(grid, first_row, first_col, others):
+    """put_rows (rows stored whole) writes the same XML as the same cells written one at a time."""
+    width = max(len(r) for r in grid)
+    rows = [r + [None] * (width - len(r)) for r in grid]
+
+    def build(wb, ws, fast):
+        fmt = wb.add_format({"bold": True})
+        ws.set_row(first_row + 1, 30)  # a height on a row of the block
+        if others:  # cells left and right of the block, and a note, on its rows
+            for i in range(0, len(rows), 3):
+                if first_col:
+                    _put(ws, fast, "s", first_row + i, first_col - 1, f"left {i}", fmt)
+                _put(ws, fast, "n", first_row + i, first_col + width + 2, float(i), fmt)
+            ws.write_comment(first_row, first_col, "a note")
+        if not fast:
+            for i, row in enumerate(rows):
+                for j, text in enumerate(row):
+                    if text is not None:
+                        ws.write_string(first_row + i, first_col + j, text, fmt)
+            return
+        index_of = {}  # shared strings numbered row by row, as the stock writer numbers them
+        for row in rows:
+            for text in row:
+                if text is not None:
+                    index_of[id(text)] = ws._string_index(text)
+        columns = []
+        for j in range(width):
+            column = []
+            for i, row in enumerate(rows):
+                text = row[j]
+                if text is None:
+                    column.append("")
+                    continue
+                index = index_of[id(text)]
+                column.append(f'<c r="{ws._col(first_col + j)}{first_row + i + 1}"{ws._style(fmt)} t="s">'
+                              f'<v>{index}</v></c>')
+            columns.append(column)
+        assert ws.put_rows(first_row, first_col, columns)
+
+    stock, fast = _pair(build)
+    assert fast == stock
+
+
+def test_a_cell_written_inside_a_block_is_refused():
+    import pytest
+
+    wb = FastWorkbook(io.BytesIO(), {"in_memory": True})
+    ws = wb.add_worksheet("Data")
+    fmt = wb.add_format({"bold": True})
+    cell = ws._style(fmt)
+    ws.put_rows(2, 0, [[f'<c r="A3"{cell}/>', f'<c r="A4"{cell}/>'], ["", ""], [f'<c r="C3"{cell}/>', ""]])
+    ws.write_string(2, 1, "inside")
+    with pytest.raises(ValueError, match="inside a block"):
+        wb.close()
+
+
+def test_blocks_side_by_side_on_the_same_rows():
+    def build(wb, ws, fast):
+        fmt = wb.add_format({"italic": True})
+        for col in (0, 3):
+            if fast:
+                ws.put_rows(5, col, [[f'<c r="{ws._col(col)}{r + 1}"{ws._style(fmt)}/>' for r in range(5, 9)]])
+            else:
+                for r in range(5, 9):
+                    ws.write_blank(r, col, None, fmt)
+
+    stock, fast = _pair(build)
+    assert fast == stock
+
+
+# ---------------------------------------------------------------- the package
+def _parts(path) -> list[tuple[str, bytes, int, int]]:
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None
+        return [(i.filename, z.read(i.filename), i.compress_type, i.CRC) for i in z.infolist()]
+
+
+def test_parts_deflated_in_threads_are_those_zipfile_makes(tmp_path):
+    """The same members, in the same order, with the same bytes, whether deflated in threads or not."""
+    import random
+
+    rng = random.Random(5)
+    raw = {}
+    for threads in (0, 2):
+        path = tmp_path / f"threads{threads}.xlsx"
+        wb = FastWorkbook(str(path), {"in_memory": True})
+        wb.set_properties({"created": datetime.datetime(2024, 5, 6, 7, 8, 9)})  # not the clock: the same parts
+        wb.zip_threads = threads
+        for s in range(3):
+            ws = wb.add_worksheet(f"Sheet {s}")
+            for r in range(500):
+                ws.put_string(r, 0, " ".join(rng.choice(["alpha", "beta", "gamma", "delta"]) for _ in range(9)), None)
+                ws.put_number(r, 1, rng.random(), None)
+        wb.close()
+        raw[threads] = _parts(path)
+        with zipfile.ZipFile(path) as z:
+            deflated = {i.filename: i.compress_size for i in z.infolist()}
+        rng = random.Random(5)
+    assert raw[0] == raw[2]
+    assert [name for name, *_ in raw[2]][:3] == ["[Content_Types].xml", "_rels/.rels", "xl/_rels/workbook.xml.rels"]
+    names = [name for name, *_ in raw[2]]
+    assert names.index("xl/sharedStrings.xml") == names.index("xl/styles.xml") - 1  # xlsxwriter's place
+    assert all(deflated[n] < len(data) for n, data, *_ in raw[2] if len(data) > 2000)
+
+
+def test_stored_parts_match_zipfile_byte_for_byte(tmp_path):
+    """A part stored already deflated is the member zipfile itself writes at the same level."""
+    from needsassess.write_package import _DeflatedZip, Deflater
+
+    data = ("<row>" + "text and numbers 12345 " * 2000 + "</row>").encode()
+    mine, stock = tmp_path / "mine.zip", tmp_path / "stock.zip"
+    deflater = Deflater(3, workers=1)
+    try:
+        with zipfile.ZipFile(stock, "w", zipfile.ZIP_DEFLATED, compresslevel=3) as z:
+            info = zipfile.ZipInfo("part.xml", (1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, data, compresslevel=3)  # a ZipInfo's own level, else zlib's default
+        zip_class = type("_Zip", (_DeflatedZip,), {"deflater": deflater})
+        with zip_class(mine, "w", zipfile.ZIP_DEFLATED, compresslevel=3) as z:
+            info = zipfile.ZipInfo("part.xml", (1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, data)
+    finally:
+        deflater.close()
+    assert mine.read_bytes() == stock.read_bytes()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", " ", "\t", "\n", "\x00", "\x08", "\x0b", "\x1d", "\x1e", "\x1f",
+                                         "_", "x", "0", "F", "\ufffe", "\uffff", "\u00e9", "\U0001F600"]),
+               max_size=12))
+def test_plain_strings_is_the_regular_expression(text):
+    from needsassess.write_package import _CONTROL, _SEPARATOR, _KEEP_SPACES, plain_strings
+
+    cleaned = text.replace(_SEPARATOR, "").replace(_KEEP_SPACES, "")
+    assert plain_strings(cleaned) == (_CONTROL.search(cleaned) is None)
