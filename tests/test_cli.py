@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from needsassess.generate import Mess, generate_corpus
+from needsassess.generate import generate_corpus
 from needsassess.tables import READER_TABLES, REQUIRED_COLUMNS, SCORE_TABLES
 
 from hostile import empty_file, encrypted, lock_file
@@ -102,6 +102,18 @@ def test_summarize_writes_the_workbook_and_reports(corpus, tmp_path):
     assert (tmp_path / "tables" / "tta_plan.csv").exists()
     assert f"Summary written to {out}" in result.stdout
     assert "LEAs: 4" in result.stdout
+
+
+def test_a_closed_output_pipe_ends_the_command_quietly(corpus, tmp_path):
+    # `needsassess summarize DIR | head -1`: the reader of the report goes away after one line
+    folder, _ = corpus
+    out = tmp_path / "summary.xlsx"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen([sys.executable, "-m", "needsassess", "summarize", str(folder), "-o", str(out), "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, env=env)
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 2 and stderr == "" and out.stat().st_size > 0
 
 
 def test_summarize_default_output_goes_to_the_working_folder(corpus, tmp_path):
