@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .container import WORKBOOK_SUFFIXES, Limits
 from .file_result import FileResult
+from .memory import collector_paused
 from .problems import InputError, Problem
 from .template import Template, load_template
 from .workbook import display_name, file_kind, read_file
@@ -129,11 +130,13 @@ def read_folder(path: str | os.PathLike[str], *, recursive: bool = True,
         raise InputError(f"no such folder: {root}")
     tmpl = load_template(template)
     found, skipped, folder_problems = list_files(root, recursive=recursive, limits=limits)
-    results = _read_all(found, tmpl, limits, workers, progress)
-    everything = sorted(results + skipped, key=lambda r: r.file)
-    from .result import build
+    # what comes back from the reader processes, and the tables built of it, form no reference cycles
+    with collector_paused():
+        results = _read_all(found, tmpl, limits, workers, progress)
+        everything = sorted(results + skipped, key=lambda r: r.file)
+        from .result import build
 
-    return build(everything, source=str(root), extra_problems=folder_problems)
+        return build(everything, source=str(root), extra_problems=folder_problems)
 
 
 # ---------------------------------------------------------------- folders

@@ -22,14 +22,12 @@ Examples
 
 from __future__ import annotations
 
-import gc
 import html
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import NormalDist
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -38,6 +36,7 @@ from .columns import array, group_ids
 from .plan import find_cohorts, plan_tta
 from .requests import find_requests
 from .gaps import SIGNALS, as_tables, gaps_and_unclassified, lea_gaps, lea_list
+from .memory import collector_paused
 from .signals import SettingsLike, TaxonomyLike
 from .spending import check_spending
 from .tables import write_csv_tables, SCORE_TABLES
@@ -275,26 +274,8 @@ def score(tables: Any, *, taxonomy: TaxonomyLike = None, settings: SettingsLike 
     -------
     Scores
     """
-    with _gc_paused():
+    with collector_paused():
         return _score(as_tables(tables), load_taxonomy(taxonomy), load_settings(settings))
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while scoring.
-
-    Scoring makes hundreds of thousands of small tuples and lists; the
-    collections they trigger took about a fifth of the run time on a
-    1,000-LEA corpus and free nothing, since scoring makes no reference
-    cycles to speak of.  Reference counting frees everything as usual.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _score(t: Mapping[str, pd.DataFrame], tax: Taxonomy, st: Settings) -> Scores:

@@ -17,7 +17,6 @@ filters; LEA profiles are laid out before the links that point at them).
 
 from __future__ import annotations
 
-import gc
 import os
 import tempfile
 import zipfile
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from .figures import Layout, load_layout
+from .memory import collector_paused
 from .problems import OutputError
 from .write_cells import Cells
 
@@ -183,21 +183,14 @@ def build_workbook(summary: Any, path: Path, *, layout: Layout) -> None:
 
     workbook = FastWorkbook(str(path), WORKBOOK_OPTIONS)
     workbook.set_properties({"title": layout["meta"]["title"], "comments": SUMMARY_MARK})
-    # The write makes millions of small objects and keeps them to the end;
-    # Python's cycle collector would walk them all again and again (a tenth
-    # of the time and more for a large State) to find nothing.  It runs again after.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        write_sheets.draw(workbook, Cells(workbook, layout), summary, layout)
-    finally:
+    with collector_paused():
         try:
-            workbook.close()
-        except FileCreateError as exc:  # only reached when drawing succeeded
-            raise OutputError(f"cannot write {path}: {exc}") from exc
+            write_sheets.draw(workbook, Cells(workbook, layout), summary, layout)
         finally:
-            if collecting:
-                gc.enable()
+            try:
+                workbook.close()
+            except FileCreateError as exc:  # only reached when drawing succeeded
+                raise OutputError(f"cannot write {path}: {exc}") from exc
 
 
 def quote_sheet(name: str) -> str:
