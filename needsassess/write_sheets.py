@@ -431,6 +431,10 @@ def draw_table(ctx: Context, ws: Worksheet, spec: Mapping[str, Any], frame: pd.D
     ws.freeze_panes(top + 1, 1 if columns[0].kind == "lea" else 0)
     ws.ignore_errors({"number_stored_as_text": "A1:XFD1048576"})
     print_setup(ws, repeat_row=top)
+    through = spec.get("print_through")
+    names = [c.name for c in columns]
+    if through in names:  # on paper the columns a reader needs, at a size one can read; the rest stays on screen
+        ws.print_area(0, 0, top + max(n, 1), names.index(through))
 
 
 def _header_height(columns: Sequence[Column], line_height: float = 13.0) -> float:

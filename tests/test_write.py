@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 import numpy as np
 import pandas as pd
 import pytest
@@ -87,6 +88,13 @@ def test_table_sheets_have_filters_frozen_headers_and_print_setup(book):
                 if first in LAYOUT["columns"] and first not in spec.get("omit", []):
                     headers = [c.value for c in ws[TOP]]
                     assert label(first) in headers or spec["key"] == "files", (name, first)
+            headers = [c.value for c in ws[TOP]]
+            if "print_through" in spec:  # printed through that column, not the technical ones after it
+                last = get_column_letter(headers.index(label(spec["print_through"])) + 1)
+                assert ws.print_area == f"'{name}'!$A$1:${last}${ws.max_row}", name
+                assert len(headers) > headers.index(label(spec["print_through"])) + 1
+            else:
+                assert not ws.print_area, name
 
 
 def test_every_non_empty_answer_once_on_its_area_sheet(summary, book):
