@@ -73,7 +73,7 @@ def run() -> NoReturn:
 def _extract(args: argparse.Namespace) -> int:
     from .read import read_folder
 
-    assessment = read_folder(args.folder, recursive=args.recursive, template=args.template,
+    assessment = read_folder(args.folder, recursive=args.recursive, template=args.template, cache=args.cache,
                              progress=_progress(args))
     written = assessment.to_csv(args.out)
     _print_files(assessment)
@@ -109,7 +109,7 @@ def _score(args: argparse.Namespace) -> int:
     from .read import read_folder
     from .scoring import score
 
-    assessment = read_folder(args.folder, recursive=args.recursive, template=args.template,
+    assessment = read_folder(args.folder, recursive=args.recursive, template=args.template, cache=args.cache,
                              progress=_progress(args))
     scores = score(assessment, taxonomy=args.taxonomy, settings=args.settings)
     written = assessment.to_csv(args.out) + scores.to_csv(args.out)
@@ -126,7 +126,8 @@ def _summarize(args: argparse.Namespace) -> int:
     # read before importing the summary's modules: the reader processes start sooner, and pandas
     # loads while they read (see read._pooled)
     template = load_template(args.template)
-    assessment = read_folder(args.folder, recursive=args.recursive, template=template, progress=_progress(args))
+    assessment = read_folder(args.folder, recursive=args.recursive, template=template, cache=args.cache,
+                             progress=_progress(args))
     from .summary import Summary
 
     summary = Summary.scored(assessment, taxonomy=args.taxonomy, settings=args.settings,
@@ -192,6 +193,8 @@ def _print_files(assessment: Any) -> None:
     found = len(files)
     read = sum(counts.get(s, 0) for s in ("read", "partial"))
     parts = [f"{found} files found", f"{read} read"]
+    if assessment.cached:
+        parts[-1] += f" ({assessment.cached} unchanged since an earlier run, from the cache)"
     parts += [f"{counts[s]} {s}" for s in ("duplicate", "blank", "skipped", "failed") if counts.get(s, 0)]
     print("Files: " + ", ".join(parts))
     print(f"LEAs: {len(assessment.leas)}")
@@ -241,6 +244,8 @@ def _parser() -> argparse.ArgumentParser:
     folder.add_argument("folder", metavar="DIR", help="folder of LEA workbooks")
     folder.add_argument("--no-recursive", dest="recursive", action="store_false",
                         help="read only the folder itself, not its subfolders")
+    folder.add_argument("--no-cache", dest="cache", action="store_false", default=None,
+                        help="read every workbook, even those unchanged since an earlier run")
 
     scoring = argparse.ArgumentParser(add_help=False)
     scoring.add_argument("--taxonomy", metavar="FILE", default=None, help="a T/TA topic taxonomy (TOML)")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 import stat
 import threading
 from concurrent.futures import ProcessPoolExecutor
@@ -20,6 +21,7 @@ from pathlib import Path
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
+from .cache import ReadCache, cache_dir
 from .container import WORKBOOK_SUFFIXES, Limits
 from .file_result import FileResult
 from .memory import collector_paused
@@ -90,7 +92,8 @@ def read_workbook(path: str | os.PathLike[str], *, template: str | os.PathLike[s
 
 def read_folder(path: str | os.PathLike[str], *, recursive: bool = True,
                 template: str | os.PathLike[str] | Template | None = None, workers: int | None = None,
-                progress: Progress | None = None, limits: Limits | None = None) -> Assessment:
+                progress: Progress | None = None, limits: Limits | None = None,
+                cache: bool | str | os.PathLike[str] | None = None) -> Assessment:
     """Read every workbook in a folder.
 
     Parameters
@@ -112,11 +115,17 @@ def read_folder(path: str | os.PathLike[str], *, recursive: bool = True,
         iterated; it sees one item per workbook read.
     limits : Limits, optional
         Zip safety caps.
+    cache : bool or path, optional
+        Workbooks unchanged since an earlier run are taken from what it read
+        (:mod:`needsassess.cache`): None follows ``NEEDSASSESS_CACHE`` and
+        ``NEEDSASSESS_CACHE_DIR`` (on by default), False reads every file,
+        a path keeps the cache there.
 
     Returns
     -------
     Assessment
-        Rows in the order of the files' relative paths.
+        Rows in the order of the files' relative paths; ``cached`` says how
+        many workbooks were taken from the cache.
 
     Raises
     ------
@@ -130,13 +139,19 @@ def read_folder(path: str | os.PathLike[str], *, recursive: bool = True,
         raise InputError(f"no such folder: {root}")
     tmpl = load_template(template)
     found, skipped, folder_problems = list_files(root, recursive=recursive, limits=limits)
-    # what comes back from the reader processes, and the tables built of it, form no reference cycles
+    home = cache_dir(cache)
+    store = ReadCache(home, root, tmpl, limits) if home is not None and found else None
+    kept, todo = store.split(found) if store is not None else ({}, list(range(len(found))))
+    # the per-file results and the tables built of them form no reference cycles (reading 1,000 workbooks
+    # leaves nothing for the collector), so it need not walk them again and again
     with collector_paused():
-        results = _read_all(found, tmpl, limits, workers, progress)
-        everything = sorted(results + skipped, key=lambda r: r.file)
+        fresh = _read_all([found[i] for i in todo], tmpl, limits, workers, progress)
+        if store is not None:
+            store.store(found, ((i, result, blob) for i, (result, blob) in zip(todo, fresh)), kept)
+        everything = sorted([*kept.values(), *(result for result, _ in fresh), *skipped], key=lambda r: r.file)
         from .result import build
 
-        return build(everything, source=str(root), extra_problems=folder_problems)
+        return build(everything, source=str(root), extra_problems=folder_problems, cached=len(kept))
 
 
 # ---------------------------------------------------------------- folders
@@ -245,20 +260,30 @@ def _special(mode: int) -> str:
 
 
 def _read_all(found: list[tuple[str, str]], template: Template, limits: Limits | None, workers: int | None,
-              progress: Progress | None) -> list[FileResult]:
+              progress: Progress | None) -> list[tuple[FileResult, bytes | None]]:
+    """Each file's result, with its pickle when a reader process sent it (None when read here)."""
     n = len(found)
     if workers is None:
         workers = 1 if n < _POOL_MIN_FILES else max(1, min(os.cpu_count() or 1, 8))
+    pairs: Iterable[tuple[FileResult, bytes | None]]
     if workers <= 1 or n < 2:
-        results: Iterable[FileResult] = (read_file(p, rel, template, limits) for p, rel in found)
+        pairs = ((read_file(p, rel, template, limits), None) for p, rel in found)
     else:
-        results = _pooled(found, template, limits, workers)
-    return list(_progress(results, n, progress))
+        pairs = _pooled(found, template, limits, workers)
+    blobs: list[bytes | None] = []
+
+    def results() -> Iterator[FileResult]:
+        for result, blob in pairs:
+            blobs.append(blob)
+            yield result
+
+    read = list(_progress(results(), n, progress))
+    return list(zip(read, blobs))
 
 
 def _pooled(found: list[tuple[str, str]], template: Template, limits: Limits | None,
-            workers: int) -> Iterator[FileResult]:
-    """Results in file order from a process pool.
+            workers: int) -> Iterator[tuple[FileResult, bytes | None]]:
+    """Results in file order from a process pool, each with the pickle it came as.
 
     A file that stops its reader process outright (a crash in native code,
     memory exhausted) breaks the pool; the files not yet read are then read
@@ -271,15 +296,15 @@ def _pooled(found: list[tuple[str, str]], template: Template, limits: Limits | N
                                  initargs=(template, limits)) as pool:
             results = pool.map(_work, found, chunksize=chunk)  # the reader processes start here
             import_module(".result", __package__)  # the table builder's imports (pandas) load while they read
-            for result in results:
+            for blob in results:
                 done += 1
-                yield result
+                yield pickle.loads(blob), blob
         return
     except BrokenProcessPool:
         rest = _alone(found[done:], template, limits, workers)
     except (OSError, RuntimeError, ImportError):  # no processes on this system: read here
         rest = [read_file(p, rel, template, limits) for p, rel in found[done:]]
-    yield from rest
+    yield from ((result, None) for result in rest)
 
 
 def _alone(found: list[tuple[str, str]], template: Template, limits: Limits | None,
@@ -300,7 +325,7 @@ def _alone(found: list[tuple[str, str]], template: Template, limits: Limits | No
                 if pool is None:
                     pool = ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(template, limits))
                 try:
-                    results[i] = pool.submit(_work, found[i]).result()
+                    results[i] = pickle.loads(pool.submit(_work, found[i]).result())
                 except BrokenProcessPool:
                     results[i] = _crashed(found[i][1])
                     pool.shutdown(wait=False)
@@ -343,8 +368,9 @@ def _init_worker(template: Template, limits: Limits | None) -> None:
     gc.freeze()
 
 
-def _work(item: tuple[str, str]) -> FileResult:
-    return read_file(item[0], item[1], _WORKER["template"], _WORKER["limits"])
+def _work(item: tuple[str, str]) -> bytes:
+    # pickled here, not by the pool, so that the reading process gets the bytes to keep in the cache
+    return pickle.dumps(read_file(item[0], item[1], _WORKER["template"], _WORKER["limits"]), pickle.HIGHEST_PROTOCOL)
 
 
 def _relative(path: Path, root: Path) -> str:

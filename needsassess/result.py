@@ -51,10 +51,13 @@ class Assessment:
         hue, colour, hidden, read.
     source : str
         The folder or file read.
+    cached : int
+        How many workbooks were taken from the cache of earlier runs
+        (unchanged since; see :mod:`needsassess.cache`) instead of read.
     """
 
     def __init__(self, tables: dict[str, pd.DataFrame], files: pd.DataFrame, tabs: pd.DataFrame,
-                 source: str = "") -> None:
+                 source: str = "", *, cached: int = 0) -> None:
         self.leas = tables["leas"]
         self.responses = tables["responses"]
         self.ratings = tables["ratings"]
@@ -64,6 +67,7 @@ class Assessment:
         self.files = files
         self.tabs = tabs
         self.source = source
+        self.cached = cached
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -148,11 +152,13 @@ def _newness(res: FileResult) -> tuple[dt.date, float, str]:
     return (completed if isinstance(completed, dt.date) else dt.date.min, res.mtime, res.file)
 
 
-def build(results: Iterable[FileResult], source: str = "", extra_problems: Iterable[Problem] = ()) -> Assessment:
+def build(results: Iterable[FileResult], source: str = "", extra_problems: Iterable[Problem] = (), *,
+          cached: int = 0) -> Assessment:
     """Turn per-file results into an :class:`Assessment` (rows made into frames once).
 
     ``extra_problems`` are problems of the batch that belong to no file
-    (a folder that could not be listed).
+    (a folder that could not be listed); ``cached`` counts the results taken
+    from the cache of earlier runs.
     """
     results = list(results)
     resolve_duplicates(results)
@@ -174,7 +180,8 @@ def build(results: Iterable[FileResult], source: str = "", extra_problems: Itera
     tables["problems"] = _problems(rows["problems"])
     files_frame = _typed("files", pd.DataFrame(files, columns=FILES_COLUMNS))
     files_frame["mtime"] = pd.to_datetime(files_frame["mtime"].astype("float64"), unit="s").dt.floor("s")
-    return Assessment(tables, files_frame, _typed("tabs", pd.DataFrame(tabs, columns=TABS_COLUMNS)), source)
+    return Assessment(tables, files_frame, _typed("tabs", pd.DataFrame(tabs, columns=TABS_COLUMNS)), source,
+                      cached=cached)
 
 
 def _lea_row(res: FileResult) -> tuple[Any, ...]:

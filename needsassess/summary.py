@@ -34,7 +34,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
 
 def summarize(path: str | Path, *, recursive: bool = True, template: str | Path | Template | None = None,
               taxonomy: Any = None, settings: Any = None,
-              progress: Callable[..., Any] | None = None) -> Summary:
+              progress: Callable[..., Any] | None = None, cache: bool | str | Path | None = None) -> Summary:
     """Read every workbook under ``path``, rank capacity gaps and plan T/TA.
 
     Nothing is written; call :meth:`Summary.to_excel` for the workbook.
@@ -52,6 +52,9 @@ def summarize(path: str | Path, *, recursive: bool = True, template: str | Path 
         weights and thresholds overriding the defaults.
     progress : callable, optional
         Wraps the file iterator (for example ``tqdm``).
+    cache : bool or path, optional
+        Take workbooks unchanged since an earlier run from what it read
+        (see :func:`needsassess.read.read_folder`; on by default).
 
     Returns
     -------
@@ -65,7 +68,7 @@ def summarize(path: str | Path, *, recursive: bool = True, template: str | Path 
     from .read import read_folder
 
     loaded = load_template(template)
-    assessment = read_folder(path, recursive=recursive, template=loaded, progress=progress)
+    assessment = read_folder(path, recursive=recursive, template=loaded, progress=progress, cache=cache)
     return Summary.scored(assessment, taxonomy=taxonomy, settings=settings, source=Path(path), template=loaded)
 
 

@@ -61,6 +61,8 @@ def test_the_benchmark_times_every_variant_and_prints_the_targets(cache, tmp_pat
     assert all(line in printed for line in saved.splitlines())
     rows = [line.split() for line in saved.splitlines() if line.split()[:1] in (["3"], ["5"], ["6"])]
     assert [r[0] for r in rows] == ["3", "5", "6"]
+    header = next(line.split() for line in saved.splitlines() if line.split()[:2] == ["N", "summarize"])
+    assert header[-1] == "rerun" and all(r[-1].endswith("s") and float(r[-1][:-1]) > 0 for r in rows)
     verdicts = [line for line in saved.splitlines() if line.strip().startswith(("PASS", "FAIL"))]
     assert len(verdicts) == 6
     assert code == (0 if all(v.strip().startswith("PASS") for v in verdicts) else 1)
