@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from .extract_common import Context, at, quoted
-from .sheets import Grid, Labels, a1, folded, overlap
+from .sheets import Grid, Labels, a1, closest, folded
 from .template import CapacitySpec, Template, normalize
 from .values import is_blank, parse_rating, parse_yes_no, raw_text, text_value
 
@@ -64,13 +64,7 @@ def match_capacity(text: str, area: str, template: Template, *, min_overlap: flo
     spec = exact.get(folded(text))
     if spec is not None:
         return spec
-    words = content_words(text)
-    best, score = None, 0.0
-    for bag, candidate in bags:
-        s = overlap(words, bag)
-        if s > score:
-            best, score = candidate, s
-    return best if score >= min_overlap else None
+    return closest(content_words(text), bags, min_overlap)
 
 
 def find_block(grid: Grid, template: Template) -> CapacityBlock | None:

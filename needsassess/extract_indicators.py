@@ -16,7 +16,7 @@ from typing import Any
 
 from .extract_capacity import content_words
 from .extract_common import Context, at, quoted
-from .sheets import Grid, Labels, a1, folded, overlap
+from .sheets import Grid, Labels, a1, closest, folded
 from .template import IndicatorSpec, Template
 from .values import read_row, text_value
 
@@ -58,13 +58,7 @@ def match_indicator(text: str, area: str, template: Template, *, min_overlap: fl
         if key is not None:
             return by_key[key]
     labels, by_key, bags = _indicator_index(template, area)
-    words = content_words(text)
-    best, score = None, 0.0
-    for bag, spec in bags:
-        s = overlap(words, bag)
-        if s > score:
-            best, score = spec, s
-    return best if score >= min_overlap else None
+    return closest(content_words(text), bags, min_overlap)
 
 
 def find_grid(grid: Grid, template: Template) -> IndicatorGrid | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence, TypeVar
 
 from .template import _PREFIX, normalize
 
@@ -405,3 +405,23 @@ def overlap(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 0.0
     return 2.0 * len(a & b) / (len(a) + len(b))
+
+
+T = TypeVar("T")
+
+
+def closest(words: frozenset[str], bags: Iterable[tuple[frozenset[str], T]], min_overlap: float) -> T | None:
+    """The item whose word bag overlaps ``words`` most (the first on a tie), if by ``min_overlap`` at least.
+
+    Examples
+    --------
+    >>> closest(frozenset({"family", "engagement"}), [(frozenset({"family"}), "a"),
+    ...                                               (frozenset({"family", "engagement"}), "b")], 0.5)
+    'b'
+    """
+    best, score = None, 0.0
+    for bag, item in bags:
+        s = overlap(words, bag)
+        if s > score:
+            best, score = item, s
+    return best if score >= min_overlap else None

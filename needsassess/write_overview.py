@@ -233,13 +233,8 @@ def _charts(ctx: Context, sheet: str, where: Mapping[str, Mapping[str, Any]]) ->
 
     spec, pos = conf["top_topics"], where["top_topics"]
     chart = wb.add_chart({"type": "bar"})
-    chart.add_series({
-        "name": spec["series"],
-        "categories": [sheet, pos["first"], 0, pos["last"], 0],
-        "values": [sheet, pos["first"], 1, pos["last"], 1],
-        "fill": {"color": spec.get("colour", "#2E75B6")}, "gap": 40,
-        "data_labels": {"value": True, "font": font},
-    })
+    chart.add_series(_series(sheet, pos, spec["series"], fill={"color": spec.get("colour", "#2E75B6")}, gap=40,
+                             data_labels={"value": True, "font": font}))
     chart.set_title({"name": spec["title"].format(n=pos["n"]), "name_font": title_font})
     # Rank 1 on top; the bars carry their values, so the value axis is hidden.
     chart.set_y_axis({"reverse": True, "num_font": font, "major_tick_mark": "none", "interval_unit": 1})
@@ -251,13 +246,8 @@ def _charts(ctx: Context, sheet: str, where: Mapping[str, Mapping[str, Any]]) ->
     chart = wb.add_chart({"type": "pie"})
     colours = spec.get("colours", [])
     n_points = pos["last"] - pos["first"] + 1
-    series: dict[str, Any] = {
-        "name": spec["series"],
-        "categories": [sheet, pos["first"], 0, pos["last"], 0],
-        "values": [sheet, pos["first"], 1, pos["last"], 1],
-        "data_labels": {"value": True, "position": "outside_end", "leader_lines": True,
-                        "font": {**font, "bold": True}},
-    }
+    series = _series(sheet, pos, spec["series"], data_labels={
+        "value": True, "position": "outside_end", "leader_lines": True, "font": {**font, "bold": True}})
     if colours:
         series["points"] = [{"fill": {"color": colours[i % len(colours)]}} for i in range(n_points)]
     chart.add_series(series)
@@ -267,13 +257,8 @@ def _charts(ctx: Context, sheet: str, where: Mapping[str, Mapping[str, Any]]) ->
 
     spec, pos = conf["needs_by_area"], where["needs_by_area"]
     chart = wb.add_chart({"type": "column"})
-    chart.add_series({
-        "name": spec["series"],
-        "categories": [sheet, pos["first"], 0, pos["last"], 0],
-        "values": [sheet, pos["first"], 1, pos["last"], 1],
-        "fill": {"color": spec.get("colour", "#ED7D31")}, "gap": 80,
-        "data_labels": {"value": True, "font": font},
-    })
+    chart.add_series(_series(sheet, pos, spec["series"], fill={"color": spec.get("colour", "#ED7D31")}, gap=80,
+                             data_labels={"value": True, "font": font}))
     chart.set_title({"name": spec["title"], "name_font": title_font})
     chart.set_y_axis({"name": spec.get("y_title"), "num_font": font, "name_font": font, "min": 0,
                       "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
@@ -285,12 +270,7 @@ def _charts(ctx: Context, sheet: str, where: Mapping[str, Mapping[str, Any]]) ->
     chart = wb.add_chart({"type": "column", "subtype": "percent_stacked"})
     colours = spec.get("colours", [])
     for i in range(pos["n_scale"]):
-        series = {
-            "name": [sheet, pos["header"], 1 + i],
-            "categories": [sheet, pos["first"], 0, pos["last"], 0],
-            "values": [sheet, pos["first"], 1 + i, pos["last"], 1 + i],
-            "gap": 60,
-        }
+        series = _series(sheet, pos, [sheet, pos["header"], 1 + i], column=1 + i, gap=60)
         if colours:
             series["fill"] = {"color": colours[i % len(colours)]}
         chart.add_series(series)
@@ -304,3 +284,9 @@ def _charts(ctx: Context, sheet: str, where: Mapping[str, Mapping[str, Any]]) ->
     for _, chart in charts:
         chart.set_chartarea({"border": {"color": "#BFBFBF"}})
     return charts
+
+
+def _series(sheet: str, pos: Mapping[str, Any], name: Any, *, column: int = 1, **options: Any) -> dict[str, Any]:
+    """A chart series: categories in column A and values in ``column`` of the rows at ``pos``."""
+    return {"name": name, "categories": [sheet, pos["first"], 0, pos["last"], 0],
+            "values": [sheet, pos["first"], column, pos["last"], column], **options}
