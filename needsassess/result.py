@@ -80,7 +80,7 @@ class Assessment:
         return not (self.problems["severity"] == "error").any() if len(self.problems) else True
 
     def to_csv(self, outdir: str | Path) -> list[Path]:
-        """Write each table as ``<name>.csv`` (UTF-8) into ``outdir``; returns the paths.
+        """Write each table as ``<name>.csv`` into ``outdir`` (:func:`~needsassess.tables.write_csv_tables`).
 
         Raises
         ------

@@ -236,7 +236,7 @@ class Scores:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def to_csv(self, outdir: str | Path) -> list[Path]:
-        """Write each table as ``<name>.csv`` (UTF-8) into ``outdir``; returns the paths.
+        """Write each table as ``<name>.csv`` into ``outdir`` (:func:`~needsassess.tables.write_csv_tables`).
 
         Raises
         ------
