@@ -24,7 +24,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from .colors import TabColour, theme_palette
-from .extents import ods_extents, sheet_extent
+from .extents import error_value_cells, ods_extents, sheet_extent, uncached_formula_cells
 
 #: File name endings taken for workbooks when a folder is listed.
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".xlsb", ".ods"})
@@ -41,14 +41,6 @@ _ATTR = re.compile(rb"([\w:]+)\s*=\s*\"([^\"]*)\"")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 # A sheet part's <sheetPr> (its tab colour) sits in its first few hundred bytes.
 _SMALL_HEAD = 1024
-# A formula cell whose cached value is missing or empty.
-_UNCACHED = re.compile(
-    rb"<(?:\w+:)?c\b([^>]*?)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
-    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
-_REF = re.compile(rb"\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
-# A cell holding an error value (#REF!, #DIV/0!), which calamine reads as an empty cell.
-_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?\bt="e"[^>]*?)(?<!/)>(.*?)</(?:\w+:)?c>', re.S)
-_CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 
 
 class Unreadable(Exception):
@@ -217,12 +209,7 @@ class Container:
         expected, so the sheet XML is scanned at most once and only then.
         """
         if sheet.name not in self._formulas:
-            found: set[tuple[int, int]] = set()
-            for match in _UNCACHED.finditer(self._sheet_xml(sheet)):
-                cell = _cell_of(match.group(1))
-                if cell is not None:
-                    found.add(cell)
-            self._formulas[sheet.name] = frozenset(found)
+            self._formulas[sheet.name] = uncached_formula_cells(self._sheet_xml(sheet))
         return self._formulas[sheet.name]
 
     def error_cells(self, sheet: SheetEntry) -> dict[tuple[int, int], str]:
@@ -233,14 +220,7 @@ class Container:
         is missing.  Empty for .xls and .ods workbooks.
         """
         if sheet.name not in self._errors:
-            found: dict[tuple[int, int], str] = {}
-            xml = self._sheet_xml(sheet)
-            for match in _ERROR_CELL.finditer(xml) if b't="e"' in xml else ():
-                cell = _cell_of(match.group(1))
-                if cell is not None:
-                    value = _CELL_VALUE.search(match.group(2))
-                    found[cell] = (value.group(1).decode("utf-8", "replace").strip() if value else "") or "#VALUE!"
-            self._errors[sheet.name] = found
+            self._errors[sheet.name] = error_value_cells(self._sheet_xml(sheet))
         return self._errors[sheet.name]
 
     def _sheet_xml(self, sheet: SheetEntry) -> bytes:
@@ -541,19 +521,6 @@ def _join(base: str, target: str) -> str:
         elif piece and piece != ".":
             parts.append(piece)
     return "/".join(parts)
-
-
-def _cell_of(attributes: bytes) -> tuple[int, int] | None:
-    """(row, column from 0) of a cell tag's ``r`` attribute, if it has one."""
-    ref = _REF.search(attributes)
-    return (int(ref.group(2)) - 1, _column_index(ref.group(1).decode())) if ref else None
-
-
-def _column_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
 
 
 def _mb(n: int) -> str:

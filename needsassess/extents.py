@@ -1,4 +1,6 @@
-"""Used ranges: how many cells a sheet will claim, told from its XML before anything loads it.
+"""What a sheet's XML tells before (or instead of) loading it: the cells it claims, and the
+cells calamine reads as empty although they hold something (formulas without a saved value,
+error values).
 
 calamine lays a sheet out as one dense block from its first to its last
 cell holding a value, so a few bytes naming cell XFD1048576 claim seventeen
@@ -26,6 +28,14 @@ _ADDRESS = re.compile(rb"\sr\s*=\s*[\"']\s*([A-Za-z]*)([0-9]*)")
 _ODS_TAG = re.compile(rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*)>")
 _ODS_NAME = re.compile(rb"table:name\s*=\s*\"([^\"]*)\"")
 _ODS_REPEAT = re.compile(rb"table:number-(?:rows|columns)-repeated\s*=\s*\"\s*([0-9]+)")
+# A formula cell whose cached value is missing or empty.
+_UNCACHED = re.compile(
+    rb"<(?:\w+:)?c\b([^>]*?)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
+    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
+_REF = re.compile(rb"\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+# A cell holding an error value (#REF!, #DIV/0!), which calamine reads as an empty cell.
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?\bt="e"[^>]*?)(?<!/)>(.*?)</(?:\w+:)?c>', re.S)
+_CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 
 
 def _column_index(letters: str) -> int:
@@ -138,3 +148,37 @@ def ods_extents(xml: bytes) -> dict[str, int]:
                 left, right = min(left, col), max(right, col + times - 1)
             col += times
     return out
+
+
+def uncached_formula_cells(xml: bytes) -> frozenset[tuple[int, int]]:
+    """Cells (row, column from 0) of a sheet part holding a formula with no saved value.
+
+    Examples
+    --------
+    >>> sorted(uncached_formula_cells(b'<c r="B2"><f>A1*2</f></c><c r="C2"><f>A1</f><v>3</v></c>'))
+    [(1, 1)]
+    """
+    return frozenset(cell for m in _UNCACHED.finditer(xml) if (cell := _cell_of(m.group(1))) is not None)
+
+
+def error_value_cells(xml: bytes) -> dict[tuple[int, int], str]:
+    """Cells (row, column from 0) of a sheet part holding an error value such as ``#REF!``, with that value.
+
+    Examples
+    --------
+    >>> error_value_cells(b'<c r="A1" t="e"><v>#REF!</v></c><c r="B1"><v>2</v></c>')
+    {(0, 0): '#REF!'}
+    """
+    found: dict[tuple[int, int], str] = {}
+    for match in _ERROR_CELL.finditer(xml) if b't="e"' in xml else ():
+        cell = _cell_of(match.group(1))
+        if cell is not None:
+            value = _CELL_VALUE.search(match.group(2))
+            found[cell] = (value.group(1).decode("utf-8", "replace").strip() if value else "") or "#VALUE!"
+    return found
+
+
+def _cell_of(attributes: bytes) -> tuple[int, int] | None:
+    """(row, column from 0) of a cell tag's ``r`` attribute, if it has one."""
+    ref = _REF.search(attributes)
+    return (int(ref.group(2)) - 1, _column_index(ref.group(1).decode())) if ref else None
