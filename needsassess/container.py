@@ -10,21 +10,16 @@ from __future__ import annotations
 
 import io
 import re
-import struct
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, Sequence
-from xml.etree.ElementTree import ParseError
-from xml.etree.ElementTree import fromstring as _plain_fromstring
 
 import python_calamine as calamine
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
 
 from .colors import TabColour, theme_palette
 from .extents import error_value_cells, ods_extents, sheet_extent, uncached_formula_cells
+from .package import Unreadable, inflate, join_path, local_name, mb, parse_xml, part_head, read_part, why
 
 #: File name endings taken for workbooks when a folder is listed.
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".xlsb", ".ods"})
@@ -41,19 +36,6 @@ _ATTR = re.compile(rb"([\w:]+)\s*=\s*\"([^\"]*)\"")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 # A sheet part's <sheetPr> (its tab colour) sits in its first few hundred bytes.
 _SMALL_HEAD = 1024
-
-
-class Unreadable(Exception):
-    """A file or sheet that cannot be read; carries a problem code.
-
-    Never leaves the reader: :mod:`needsassess.read` turns it into a
-    problem record.
-    """
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -146,18 +128,18 @@ class Container:
         if self.archive is None or not self.theme_part:
             return {}
         try:
-            root = _parse(_read_part(self.archive, self.theme_part, self.limits.part_bytes))
+            root = parse_xml(read_part(self.archive, self.theme_part, self.limits.part_bytes))
         except Unreadable:
             return {}
         slots: dict[str, str] = {}
         for scheme in root.iter():
-            if _local(scheme.tag) != "clrScheme":
+            if local_name(scheme.tag) != "clrScheme":
                 continue
             for slot in scheme:
                 for colour in slot:
-                    value = colour.get("val") if _local(colour.tag) == "srgbClr" else colour.get("lastClr")
+                    value = colour.get("val") if local_name(colour.tag) == "srgbClr" else colour.get("lastClr")
                     if value and len(value) >= 6:
-                        slots[_local(slot.tag)] = value[-6:].upper()
+                        slots[local_name(slot.tag)] = value[-6:].upper()
             break
         return slots
 
@@ -185,7 +167,7 @@ class Container:
             rows = ws.to_python(skip_empty_area=False)
             merged = ws.merged_cell_ranges or []
         except Exception as exc:  # calamine raises its own and builtin errors
-            raise Unreadable("tab-unreadable", f"tab {sheet.name!r} could not be read: {_why(exc)}") from exc
+            raise Unreadable("tab-unreadable", f"tab {sheet.name!r} could not be read: {why(exc)}") from exc
         self._cells_loaded += len(rows) * max((len(r) for r in rows), default=0)
         return rows, merged
 
@@ -197,7 +179,7 @@ class Container:
         if self.archive is None or not sheet.part:
             return 0  # .xls (at most 65,536 x 256 cells) and .ods (checked when opened) are loaded already
         try:
-            xml = _inflate(self.archive, self.data, sheet.part, self.limits.part_bytes)
+            xml = inflate(self.archive, self.data, sheet.part, self.limits.part_bytes)
         except Exception:  # damage of any kind: calamine meets it too and says so
             return 0
         return sheet_extent(xml, budget)
@@ -228,7 +210,7 @@ class Container:
         if self.archive is None or not sheet.part:
             return b""
         try:
-            return _read_part(self.archive, sheet.part, self.limits.part_bytes)
+            return read_part(self.archive, sheet.part, self.limits.part_bytes)
         except Unreadable:
             return b""
 
@@ -278,7 +260,7 @@ def _open_zip(data: bytes, suffix: str, limits: Limits) -> Container:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
-        raise Unreadable("file-corrupt", f"the workbook is damaged or truncated ({_why(exc)})") from exc
+        raise Unreadable("file-corrupt", f"the workbook is damaged or truncated ({why(exc)})") from exc
     names = {info.filename for info in infos}
     _check_sizes(infos, limits)
     if "xl/workbook.bin" in names:
@@ -289,7 +271,7 @@ def _open_zip(data: bytes, suffix: str, limits: Limits) -> Container:
                 if part in names:
                     _refuse_entities(zf, data, part, limits)
             if "content.xml" in names:
-                _check_ods_extents(_read_part(zf, "content.xml", limits.part_bytes), limits)
+                _check_ods_extents(read_part(zf, "content.xml", limits.part_bytes), limits)
             book = _calamine(data)
             return Container("ods", book, _sheets_from_calamine(book), archive=zf, limits=limits)
         what = "a Word document" if "word/document.xml" in names else (
@@ -313,26 +295,26 @@ def _check_sizes(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
         size = info.file_size
         total += size
         if size > limits.part_bytes:
-            raise Unreadable("file-too-large", f"part {info.filename} would expand to {_mb(size)}, "
-                             f"more than the {_mb(limits.part_bytes)} allowed per part")
+            raise Unreadable("file-too-large", f"part {info.filename} would expand to {mb(size)}, "
+                             f"more than the {mb(limits.part_bytes)} allowed per part")
         if size >= limits.ratio_min_bytes and size > limits.ratio * max(info.compress_size, 1):
             raise Unreadable("file-too-large", f"part {info.filename} would expand {size // max(info.compress_size, 1)}"
-                             f" times (to {_mb(size)}); refused as a possible zip bomb")
+                             f" times (to {mb(size)}); refused as a possible zip bomb")
     if total > limits.total_bytes:
-        raise Unreadable("file-too-large", f"the workbook would expand to {_mb(total)}, "
-                         f"more than the {_mb(limits.total_bytes)} allowed")
+        raise Unreadable("file-too-large", f"the workbook would expand to {mb(total)}, "
+                         f"more than the {mb(limits.total_bytes)} allowed")
 
 
 def _workbook_sheets(zf: zipfile.ZipFile, names: set[str], limits: Limits
                      ) -> tuple[list[SheetEntry], str, list[str]]:
     """Tabs in workbook order, the theme part, and the other XML parts calamine parses."""
-    root = _parse(_read_part(zf, "xl/workbook.xml", limits.part_bytes))
+    root = parse_xml(read_part(zf, "xl/workbook.xml", limits.part_bytes))
     targets: dict[str, tuple[str, str]] = {}
     if "xl/_rels/workbook.xml.rels" in names:
-        rels = _parse(_read_part(zf, "xl/_rels/workbook.xml.rels", limits.part_bytes))
+        rels = parse_xml(read_part(zf, "xl/_rels/workbook.xml.rels", limits.part_bytes))
         for rel in rels:
             target = rel.get("Target", "")
-            part = target.lstrip("/") if target.startswith("/") else _join("xl", target)
+            part = target.lstrip("/") if target.startswith("/") else join_path("xl", target)
             targets[rel.get("Id", "")] = (part, rel.get("Type", "").rsplit("/", 1)[-1])
     theme_part = next((part for part, typ in targets.values() if typ == "theme"), "")
     parsed = {part for part, typ in targets.values() if typ in ("sharedStrings", "styles")}
@@ -340,9 +322,9 @@ def _workbook_sheets(zf: zipfile.ZipFile, names: set[str], limits: Limits
     sheets: list[SheetEntry] = []
     for element in root.iter():
         tag = element.tag
-        if not tag.endswith("sheet") or _local(tag) != "sheet":  # the suffix test spares most elements
+        if not tag.endswith("sheet") or local_name(tag) != "sheet":  # the suffix test spares most elements
             continue
-        rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), "")
+        rid = next((v for k, v in element.attrib.items() if local_name(k) == "id"), "")
         part, typ = targets.get(rid, ("", "worksheet"))
         sheets.append(SheetEntry(name=element.get("name", ""), part=part,
                                  state=element.get("state", "visible") or "visible", kind=typ))
@@ -368,9 +350,9 @@ def _refuse_entities(zf: zipfile.ZipFile, data: bytes, part: str, limits: Limits
     first kilobytes of the part tell.
     """
     try:
-        head = _head(zf, data, part, limits.head_bytes)
+        head = part_head(zf, data, part, limits.head_bytes)
     except Exception as exc:  # zlib.error, BadZipFile, EOFError and friends
-        raise Unreadable("file-corrupt", f"the workbook part {part} is damaged ({_why(exc)})") from exc
+        raise Unreadable("file-corrupt", f"the workbook part {part} is damaged ({why(exc)})") from exc
     if b"<!" in head and _DTD.search(head):
         raise Unreadable("file-unsafe-xml", f"the workbook part {part} declares XML entities or a DTD; "
                          "refused for safety")
@@ -378,16 +360,16 @@ def _refuse_entities(zf: zipfile.ZipFile, data: bytes, part: str, limits: Limits
 
 def _tab_colour(zf: zipfile.ZipFile, data: bytes, sheet: SheetEntry, limits: Limits) -> TabColour | None:
     try:
-        head = _head(zf, data, sheet.part, min(_SMALL_HEAD, limits.head_bytes))
+        head = part_head(zf, data, sheet.part, min(_SMALL_HEAD, limits.head_bytes))
         end = head.find(b"</sheetPr>")
         if end < 0:
             end = head.find(b"sheetData")
         if end < 0 or b"<!" in head:
             # <sheetPr> not within the first kilobyte (or a declaration to check): the full head
-            head = _head(zf, data, sheet.part, limits.head_bytes)
+            head = part_head(zf, data, sheet.part, limits.head_bytes)
             end = -1
     except Exception as exc:  # zlib.error, BadZipFile, EOFError and friends
-        raise Unreadable("file-corrupt", f"the part holding tab {sheet.name!r} is damaged ({_why(exc)})") from exc
+        raise Unreadable("file-corrupt", f"the part holding tab {sheet.name!r} is damaged ({why(exc)})") from exc
     if b"<!" in head and _DTD.search(head):
         raise Unreadable("file-unsafe-xml", f"tab {sheet.name!r} declares XML entities; refused for safety")
     if end < 0:
@@ -403,48 +385,8 @@ def _tab_colour(zf: zipfile.ZipFile, data: bytes, sheet: SheetEntry, limits: Lim
 @lru_cache(maxsize=1024)
 def _colour_of(attributes: bytes) -> TabColour | None:
     """The colour a ``<tabColor>`` element's attributes give (a batch repeats a few)."""
-    attrs = {_local(k.decode()): v.decode() for k, v in _ATTR.findall(attributes)}
+    attrs = {local_name(k.decode()): v.decode() for k, v in _ATTR.findall(attributes)}
     return TabColour.from_attributes(attrs)
-
-
-def _inflate(zf: zipfile.ZipFile, data: bytes, name: str, cap: int) -> bytes:
-    """A whole part, inflated straight from the file's bytes (no CRC check: calamine does that).
-
-    Raises ``Unreadable("file-too-large")`` past ``cap`` bytes.
-    """
-    info = zf.getinfo(name)
-    if info.compress_type != zipfile.ZIP_DEFLATED or not data:
-        return _read_part(zf, name, cap)
-    start = info.header_offset
-    if data[start:start + 4] != b"PK\x03\x04":
-        raise zipfile.BadZipFile(f"bad local header for {name}")
-    name_len, extra_len = struct.unpack_from("<HH", data, start + 26)
-    begin = start + 30 + name_len + extra_len
-    out = zlib.decompressobj(-15).decompress(memoryview(data)[begin:begin + info.compress_size], cap + 1)
-    if len(out) > cap:
-        raise Unreadable("file-too-large", f"part {name} expands past {_mb(cap)}")
-    return out
-
-
-def _head(zf: zipfile.ZipFile, data: bytes, name: str, limit: int) -> bytes:
-    """The first bytes of a part, inflated straight from the file's bytes.
-
-    ``<sheetPr>`` sits at the start of a sheet part, so a few kB of a
-    deflated part are inflated and the rest is never touched.
-    """
-    info = zf.getinfo(name)
-    start = info.header_offset
-    if data[start:start + 4] != b"PK\x03\x04":
-        raise zipfile.BadZipFile(f"bad local header for {name}")
-    name_len, extra_len = struct.unpack_from("<HH", data, start + 26)
-    begin = start + 30 + name_len + extra_len
-    raw = memoryview(data)[begin:begin + min(info.compress_size, limit)]
-    if info.compress_type == zipfile.ZIP_STORED:
-        return bytes(raw[:limit])
-    if info.compress_type != zipfile.ZIP_DEFLATED:
-        with zf.open(name) as fh:
-            return fh.read(limit)
-    return zlib.decompressobj(-15).decompress(raw, limit)
 
 
 # ---------------------------------------------------------------- compound files (xls, encrypted)
@@ -476,60 +418,9 @@ def _calamine(data: bytes) -> Any:
         raise Unreadable("file-encrypted", "the workbook is password-protected; "
                          "ask the LEA for a copy saved without a password") from exc
     except (calamine.ZipError, calamine.XmlError) as exc:
-        raise Unreadable("file-corrupt", f"the workbook is damaged and could not be opened ({_why(exc)})") from exc
+        raise Unreadable("file-corrupt", f"the workbook is damaged and could not be opened ({why(exc)})") from exc
     except Exception as exc:  # CalamineError and the builtin errors it may pass through
-        raise Unreadable("file-corrupt", f"the workbook could not be opened ({_why(exc)})") from exc
-
-
-# ---------------------------------------------------------------- helpers
-def _read_part(zf: zipfile.ZipFile, name: str, cap: int) -> bytes:
-    try:
-        with zf.open(name) as fh:
-            data = fh.read(cap + 1)
-    except KeyError as exc:
-        raise Unreadable("file-corrupt", f"the workbook lacks its part {name}") from exc
-    except Exception as exc:  # zlib.error, BadZipFile (bad CRC), EOFError
-        raise Unreadable("file-corrupt", f"the workbook part {name} is damaged ({_why(exc)})") from exc
-    if len(data) > cap:
-        raise Unreadable("file-too-large", f"part {name} expands past {_mb(cap)}")
-    return data
-
-
-def _parse(xml: bytes) -> Any:
-    try:
-        if b"<!" not in xml:
-            # no DTD, hence no entity declarations: the plain parser is as safe and much cheaper
-            return _plain_fromstring(xml)
-        return fromstring(xml)
-    except DefusedXmlException as exc:
-        raise Unreadable("file-unsafe-xml", "the workbook declares XML entities or a DTD; "
-                         "refused for safety") from exc
-    except ParseError as exc:
-        raise Unreadable("file-corrupt", f"the workbook's XML is damaged ({exc})") from exc
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
-
-
-def _join(base: str, target: str) -> str:
-    parts = base.split("/")
-    for piece in target.split("/"):
-        if piece == "..":
-            if parts:
-                parts.pop()
-        elif piece and piece != ".":
-            parts.append(piece)
-    return "/".join(parts)
-
-
-def _mb(n: int) -> str:
-    return f"{n / 2**20:,.0f} MB" if n >= 2**20 else f"{n:,} bytes"
-
-
-def _why(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__
+        raise Unreadable("file-corrupt", f"the workbook could not be opened ({why(exc)})") from exc
 
 
 def _describe_text(data: bytes) -> str:
