@@ -13,7 +13,9 @@ name.  It is used again only when all of these are as they were:
 
 A file modified in the two seconds before a run is not kept (its next
 change could leave its size and time as they were).  Nothing from the
-workbooks is trusted here: the database holds what the reader made of them.
+workbooks is trusted here: the database holds what the reader made of them,
+as pickles, which run code when loaded; so the folder is made private to
+the user, and a cache folder others can write to must not be chosen.
 Where the cache is: ``NEEDSASSESS_CACHE_DIR``, else the platform's cache
 folder; ``NEEDSASSESS_CACHE=0`` (or ``cache=False``, ``--no-cache``) turns it off.
 """
@@ -86,7 +88,7 @@ class ReadCache:
         path = home / "read.sqlite"
         for attempt in range(2):
             try:
-                home.mkdir(parents=True, exist_ok=True)
+                home.mkdir(mode=0o700, parents=True, exist_ok=True)
                 self.db = sqlite3.connect(path, timeout=5.0)
                 self.db.execute(_SCHEMA)
                 return
