@@ -42,6 +42,8 @@ from .template import Template
 KEEP_DAYS = 60
 #: A file modified this recently is read but not kept.
 SETTLE_SECONDS = 2.0
+#: Results with these problems are not kept: they depend on more than the file.
+TRANSIENT_CODES = frozenset({"file-unreadable", "read-failed"})
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
     folder TEXT NOT NULL, name TEXT NOT NULL, stamp TEXT NOT NULL, reader TEXT NOT NULL,
@@ -57,8 +59,8 @@ def cache_dir(setting: bool | str | os.PathLike[str] | None = None) -> Path | No
     follows ``NEEDSASSESS_CACHE`` / ``NEEDSASSESS_CACHE_DIR``, then the
     platform's user cache folder.
     """
-    if setting is False or (setting in (None, True) and os.environ.get("NEEDSASSESS_CACHE", "").lower() in _OFF
-                            and os.environ.get("NEEDSASSESS_CACHE")):
+    said = os.environ.get("NEEDSASSESS_CACHE", "").strip().lower()
+    if setting is False or (setting in (None, True) and said in _OFF):
         return None
     if setting not in (None, True):
         return Path(setting)  # type: ignore[arg-type]
@@ -84,6 +86,7 @@ class ReadCache:
         self.folder = str(folder.resolve())
         self.reader = _reader_fingerprint(template, limits or Limits())
         self.started = time.time()
+        self._stamps: list[str | None] = []  # of the files split() was given, in order
         self.db: sqlite3.Connection | None = None
         path = home / "read.sqlite"
         for attempt in range(2):
@@ -131,7 +134,7 @@ class ReadCache:
         rows = []
         for i, result, blob in fresh:
             stamp = self._stamps[i]
-            if stamp is None or not _settled(found[i][0], result, self.started) or _crashed(result):
+            if stamp is None or not _settled(found[i][0], result, self.started) or _transient(result):
                 continue
             rows.append((self.folder, found[i][1], stamp, self.reader, now,
                          blob if blob is not None else pickle.dumps(result, pickle.HIGHEST_PROTOCOL)))
@@ -171,9 +174,10 @@ def _settled(path: str, result: FileResult, started: float) -> bool:
     return st.st_mtime < started - SETTLE_SECONDS and st.st_size == result.bytes
 
 
-def _crashed(result: FileResult) -> bool:
-    """A result made by the pool after its reader process stopped: it may go better next time."""
-    return any(p.code == "read-failed" for p in result.problems)
+def _transient(result: FileResult) -> bool:
+    """A result that may go otherwise next time with the file unchanged: the file could not be opened
+    (permissions, a lock held by another program) or its reader process stopped."""
+    return any(p.code in TRANSIENT_CODES for p in result.problems)
 
 
 def _reader_fingerprint(template: Template, limits: Limits) -> str:
@@ -199,4 +203,4 @@ def _package_fingerprint() -> str:
     return digest.hexdigest()
 
 
-__all__ = ["ReadCache", "cache_dir", "KEEP_DAYS", "SETTLE_SECONDS"]
+__all__ = ["ReadCache", "cache_dir", "KEEP_DAYS", "SETTLE_SECONDS", "TRANSIENT_CODES"]

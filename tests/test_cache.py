@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from hostile import default_tool, write_tool
-from needsassess.cache import SETTLE_SECONDS, ReadCache, cache_dir
+from needsassess.cache import SETTLE_SECONDS, TRANSIENT_CODES, ReadCache, cache_dir
 from needsassess.container import Limits
 from needsassess.file_result import FileResult
 from needsassess.problems import Problem
@@ -106,14 +106,16 @@ def test_a_cache_that_cannot_be_written_leaves_the_reading_as_it_is(folder, tmp_
     same(got, read_folder(folder, cache=False))
 
 
-def test_a_result_of_a_crashed_reader_process_is_not_kept(folder, tmp_path):
+@pytest.mark.parametrize("code", sorted(TRANSIENT_CODES))
+def test_a_result_that_may_go_otherwise_next_time_is_not_kept(folder, tmp_path, code):
+    # a reader process that stopped, a file another program held locked: the same file may read fine later
     store = ReadCache(tmp_path / "cache", folder, load_template(), None)
     found = [(str(folder / "lea0.xlsx"), "lea0.xlsx"), (str(folder / "lea1.xlsx"), "lea1.xlsx")]
     kept, todo = store.split(found)
     assert (kept, todo) == ({}, [0, 1])
     size = [(folder / name).stat().st_size for _, name in found]
     crashed = FileResult("lea0.xlsx", status="failed", bytes=size[0], problems=[
-        Problem("lea0.xlsx", "", "", "error", "read-failed", "the reader's process stopped")])
+        Problem("lea0.xlsx", "", "", "error", code, "could not be read this time")])
     store.store(found, [(0, crashed, None), (1, FileResult("lea1.xlsx", bytes=size[1]), None)], [])
     with sqlite3.connect(tmp_path / "cache" / "read.sqlite") as db:
         assert [name for (name,) in db.execute("SELECT name FROM results")] == ["lea1.xlsx"]
