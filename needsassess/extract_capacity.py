@@ -139,12 +139,10 @@ def extract_capacity(grid: Grid, area: str, ctx: Context, *, stop_rows: frozense
         else:
             label = ""
         if not label:
-            if grid.row_blank(r):
-                blank_run += 1
-                if blank_run >= 2:
-                    break
-            else:
-                blank_run = 0
+            blank_run = blank_run + 1 if grid.row_blank(r) else 0
+            if blank_run >= 2:
+                break
+            if not blank_run:
                 unlabelled.append(r)  # something, but no label: settled once the whole block is known
             continue
         if label.endswith("?") and len(label.split()) > HEADER_MAX_WORDS:

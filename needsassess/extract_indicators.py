@@ -149,14 +149,11 @@ def extract_indicators(grid: Grid, area: str, ctx: Context, *, check_formulas: b
         value = row[ic] if ic < width else ""
         label = value.strip() if value.__class__ is str else text_value(value)
         if not label:
-            if grid.row_blank(r):
-                blank_run += 1
-                if blank_run >= 2:
-                    break
-            else:
-                blank_run = 0
-                if values:
-                    unlabelled.append(r)  # something, but no label: looked at once the grid is known
+            blank_run = blank_run + 1 if grid.row_blank(r) else 0
+            if blank_run >= 2:
+                break
+            if not blank_run and values:
+                unlabelled.append(r)  # something, but no label: looked at once the grid is known
             continue
         spec = match_indicator(label, area, template)
         if blank_run and spec is None:
