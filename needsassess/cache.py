@@ -46,7 +46,7 @@ SETTLE_SECONDS = 2.0
 TRANSIENT_CODES = frozenset({"file-unreadable", "read-failed"})
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
-    folder TEXT NOT NULL, name TEXT NOT NULL, stamp TEXT NOT NULL, reader TEXT NOT NULL,
+    folder BLOB NOT NULL, name BLOB NOT NULL, stamp TEXT NOT NULL, reader TEXT NOT NULL,
     used REAL NOT NULL, data BLOB NOT NULL, PRIMARY KEY (folder, name))
 """
 _OFF = {"0", "false", "no", "off"}
@@ -83,7 +83,7 @@ class ReadCache:
     """
 
     def __init__(self, home: Path, folder: Path, template: Template, limits: Limits | None) -> None:
-        self.folder = str(folder.resolve())
+        self.folder = _key(str(folder.resolve()))
         self.reader = _reader_fingerprint(template, limits or Limits())
         self.started = time.time()
         self._stamps: list[str | None] = []  # of the files split() was given, in order
@@ -111,13 +111,13 @@ class ReadCache:
         kept: dict[int, FileResult] = {}
         if self.db is not None:
             try:
-                rows = dict(((name, (stamp, reader, data)) for name, stamp, reader, data in self.db.execute(
+                rows = dict(((bytes(name), (stamp, reader, data)) for name, stamp, reader, data in self.db.execute(
                     "SELECT name, stamp, reader, data FROM results WHERE folder = ?", (self.folder,))))
             except sqlite3.Error:
                 rows = {}
                 self.close()
             for i, (_, rel) in enumerate(found):
-                row = rows.get(rel)
+                row = rows.get(_key(rel))
                 if row is not None and stamps[i] is not None and row[0] == stamps[i] and row[1] == self.reader:
                     try:
                         kept[i] = pickle.loads(row[2])
@@ -136,13 +136,13 @@ class ReadCache:
             stamp = self._stamps[i]
             if stamp is None or not _settled(found[i][0], result, self.started) or _transient(result):
                 continue
-            rows.append((self.folder, found[i][1], stamp, self.reader, now,
+            rows.append((self.folder, _key(found[i][1]), stamp, self.reader, now,
                          blob if blob is not None else pickle.dumps(result, pickle.HIGHEST_PROTOCOL)))
         try:
             with self.db:
                 self.db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?)", rows)
                 self.db.executemany("UPDATE results SET used = ? WHERE folder = ? AND name = ?",
-                                    [(now, self.folder, found[i][1]) for i in kept])
+                                    [(now, self.folder, _key(found[i][1])) for i in kept])
                 self.db.execute("DELETE FROM results WHERE used < ?", (now - KEEP_DAYS * 86400,))
         except sqlite3.Error:
             pass  # kept for next time or not: this run's result is the same
@@ -154,6 +154,12 @@ class ReadCache:
             with closing(self.db):
                 pass
         self.db = None
+
+
+def _key(name: str) -> bytes:
+    """A file or folder name as the database keeps it: its bytes, so that a name that is not valid
+    UTF-8 (kept by Python as lone surrogates, which SQLite's text cannot hold) is a key like any other."""
+    return name.encode("utf-8", "surrogateescape")
 
 
 def _stamp(path: str) -> str | None:

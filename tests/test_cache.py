@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import hostile
 from hostile import default_tool, write_tool
 from needsassess.cache import SETTLE_SECONDS, TRANSIENT_CODES, ReadCache, cache_dir
 from needsassess.container import Limits
@@ -118,7 +120,7 @@ def test_a_result_that_may_go_otherwise_next_time_is_not_kept(folder, tmp_path, 
         Problem("lea0.xlsx", "", "", "error", code, "could not be read this time")])
     store.store(found, [(0, crashed, None), (1, FileResult("lea1.xlsx", bytes=size[1]), None)], [])
     with sqlite3.connect(tmp_path / "cache" / "read.sqlite") as db:
-        assert [name for (name,) in db.execute("SELECT name FROM results")] == ["lea1.xlsx"]
+        assert [bytes(name) for (name,) in db.execute("SELECT name FROM results")] == [b"lea1.xlsx"]
 
 
 def test_the_cache_is_off_when_the_environment_says_so(monkeypatch, tmp_path):
@@ -135,7 +137,6 @@ def test_the_cache_is_off_when_the_environment_says_so(monkeypatch, tmp_path):
 
 def test_the_command_line_says_what_came_from_the_cache(folder, tmp_path):
     import subprocess
-    import sys
 
     repo = Path(__file__).resolve().parents[1]
     env = {**os.environ, "NEEDSASSESS_CACHE": "1", "NEEDSASSESS_CACHE_DIR": str(tmp_path / "cache"),
@@ -151,3 +152,12 @@ def test_the_command_line_says_what_came_from_the_cache(folder, tmp_path):
     assert "from the cache" not in run()
     assert "4 read (4 unchanged since an earlier run, from the cache)" in run()
     assert "from the cache" not in run("--no-cache")
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="file names there are always valid Unicode")
+def test_a_file_name_that_is_not_valid_utf8_is_kept_like_any_other(folder, tmp_path):
+    settled(hostile.non_utf8_name(folder, folder / "lea0.xlsx"))
+    first = read_folder(folder, cache=tmp_path / "cache")
+    again = read_folder(folder, cache=tmp_path / "cache")
+    assert (first.cached, again.cached) == (0, 5)
+    same(again, read_folder(folder, cache=False))
