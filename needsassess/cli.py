@@ -193,10 +193,9 @@ def _print_files(assessment: Any) -> None:
     found = len(files)
     read = sum(counts.get(s, 0) for s in ("read", "partial"))
     parts = [f"{found} files found", f"{read} read"]
-    if assessment.cached:
-        parts[-1] += f" ({assessment.cached} unchanged since an earlier run, from the cache)"
     parts += [f"{counts[s]} {s}" for s in ("duplicate", "blank", "skipped", "failed") if counts.get(s, 0)]
-    print("Files: " + ", ".join(parts))
+    cached = f"; {assessment.cached} unchanged since an earlier run, taken from the cache" if assessment.cached else ""
+    print("Files: " + ", ".join(parts) + cached)
     print(f"LEAs: {len(assessment.leas)}")
     _print_problems(assessment.problems, limit=5)
 

@@ -150,7 +150,7 @@ def test_the_command_line_says_what_came_from_the_cache(folder, tmp_path):
         return done.stdout
 
     assert "from the cache" not in run()
-    assert "4 read (4 unchanged since an earlier run, from the cache)" in run()
+    assert "Files: 5 files found, 4 read, 1 skipped; 4 unchanged since an earlier run, taken from the cache" in run()
     assert "from the cache" not in run("--no-cache")
 
 
