@@ -254,6 +254,23 @@ def _needs(w: _Writer, tool: Tool, area: str) -> None:
 
 
 # ---------------------------------------------------------------- broken files
+
+def write_sheets(path: Path, sheets: dict[str, tuple[str | None, dict[str, object]]],
+                 merges: dict[str, list[str]] | None = None) -> Path:
+    """Write sheets given as {name: (tab colour, {cell: value})}, with merged ranges by sheet; returns ``path``."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, (colour, cells) in sheets.items():
+        ws = wb.create_sheet(name)
+        if colour:
+            ws.sheet_properties.tabColor = colour
+        for ref, value in cells.items():
+            ws[ref] = value
+        for rng in (merges or {}).get(name, []):
+            ws.merge_cells(rng)
+    wb.save(path)
+    return path
+
 def empty_file(path: Path) -> Path:
     path.write_bytes(b"")
     return path

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from openpyxl.utils import column_index_from_string
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from hostile import default_tool, write_tool
@@ -339,10 +340,7 @@ _FILLED = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>')
 
 
 def _index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
+    return column_index_from_string(letters) - 1
 
 
 def hides_values(xml: bytes, ranges: list[str]) -> bool:

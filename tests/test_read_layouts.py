@@ -5,26 +5,13 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
+from hostile import write_sheets
 from needsassess.read import read_file, read_workbook
 from needsassess.template import load_template
 
 PURPLE, ORANGE, BLUE = "FF7030A0", "FFFFC000", "FF4472C4"
 
 
-def book(path, sheets: dict[str, tuple[str | None, dict[str, object]]], merges: dict[str, list[str]] | None = None):
-    """Write sheets given as {name: (colour, {cell: value})}."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, (colour, cells) in sheets.items():
-        ws = wb.create_sheet(name)
-        if colour:
-            ws.sheet_properties.tabColor = colour
-        for ref, value in cells.items():
-            ws[ref] = value
-        for rng in (merges or {}).get(name, []):
-            ws.merge_cells(rng)
-    wb.save(path)
-    return path
 
 
 LEA = {"A1": "LEA name: Lakeside Schools", "A2": "State-assigned LEA ID number", "B2": "LK-9",
@@ -32,7 +19,7 @@ LEA = {"A1": "LEA name: Lakeside Schools", "A2": "State-assigned LEA ID number",
 
 
 def test_inline_label_values_and_long_labels(tmp_path):
-    p = book(tmp_path / "v.xlsx", {
+    p = write_sheets(tmp_path / "v.xlsx", {
         "LEA Info": (BLUE, LEA),
         "Needs": (ORANGE, {"A1": "Need", "B1": "Desired outcome", "C1": "Activity", "A2": "n", "B2": "o", "C2": "a"}),
     })
@@ -49,7 +36,7 @@ def test_capacity_marked_with_x_under_scale_columns(tmp_path):
              "A7": "Using data to identify needs and gaps", "C7": "X", "F7": "Yes, on data dashboards",
              "A8": "Sustainability planning", "E8": "x", "F8": "No",
              "A9": "Engaging partners"}
-    p = book(tmp_path / "x.xlsx", {"LEA": (BLUE, LEA), "4a. Analyze WRE Needs": (PURPLE, cells)})
+    p = write_sheets(tmp_path / "x.xlsx", {"LEA": (BLUE, LEA), "4a. Analyze WRE Needs": (PURPLE, cells)})
     a = read_workbook(p)
     g = a.ratings
     assert list(g.capacity) == ["Using data to identify needs and gaps", "Sustainability planning"]
@@ -65,7 +52,7 @@ def test_questions_numbered_in_their_own_column_answers_in_merged_boxes_below(tm
              "A16": 3, "B16": "List the partners you work with", "B17": "County health department",
              "B18": "Local police"}
     merges = {"SHS": ["B5:F9", "B11:F15"]}
-    p = book(tmp_path / "q.xlsx", {"LEA": (BLUE, LEA), "SHS": (PURPLE, cells),
+    p = write_sheets(tmp_path / "q.xlsx", {"LEA": (BLUE, LEA), "SHS": (PURPLE, cells),
                                    "Plan": (ORANGE, {"A1": "Need", "B1": "Outcome", "C1": "Activity",
                                                      "A2": "n", "B2": "o", "C2": "a"})},
              merges=merges)
@@ -86,7 +73,7 @@ def test_two_needs_tables_on_one_tab_take_their_area_from_titles(tmp_path):
     cells.update({f"{c}7": h for c, h in zip("ABCDE", head)})
     cells.update({"A8": 1, "B8": "Absenteeism", "C8": "Fewer absences", "D8": "Mentors", "E8": 7000,
                   "A9": 2, "B9": "Bullying", "C9": "Safer halls", "D9": "Training", "E9": "(500)"})
-    p = book(tmp_path / "n.xlsx", {"LEA": (BLUE, LEA), "5. Prioritized Needs": (ORANGE, cells)})
+    p = write_sheets(tmp_path / "n.xlsx", {"LEA": (BLUE, LEA), "5. Prioritized Needs": (ORANGE, cells)})
     a = read_workbook(p)
     n = a.needs
     assert list(n.area) == ["WRE", "SHS", "SHS"] and list(n.priority) == [1, 1, 2]
@@ -96,7 +83,7 @@ def test_two_needs_tables_on_one_tab_take_their_area_from_titles(tmp_path):
 def test_file_that_breaks_the_reader_becomes_a_read_failed_error(tmp_path, monkeypatch):
     import needsassess.workbook as reader
 
-    p = book(tmp_path / "boom.xlsx", {"LEA": (BLUE, LEA), "Needs": (ORANGE, {"A1": "Need", "B1": "Outcome",
+    p = write_sheets(tmp_path / "boom.xlsx", {"LEA": (BLUE, LEA), "Needs": (ORANGE, {"A1": "Need", "B1": "Outcome",
                                                                            "C1": "Activity", "A2": "n"})})
 
     def explode(*args, **kwargs):
@@ -111,7 +98,7 @@ def test_file_that_breaks_the_reader_becomes_a_read_failed_error(tmp_path, monke
 def test_undecodable_file_name_is_shown_with_replacement_characters(tmp_path):
     import os
 
-    p = book(tmp_path / "ok.xlsx", {"LEA": (BLUE, LEA), "Needs": (ORANGE, {"A1": "Need", "B1": "Outcome",
+    p = write_sheets(tmp_path / "ok.xlsx", {"LEA": (BLUE, LEA), "Needs": (ORANGE, {"A1": "Need", "B1": "Outcome",
                                                                          "C1": "Activity", "A2": "n"})})
     odd = os.fsdecode(bytes(tmp_path) + b"/caf\xe9.xlsx")
     os.rename(p, odd)
@@ -125,7 +112,7 @@ def test_undecodable_file_name_is_shown_with_replacement_characters(tmp_path):
 
 @pytest.mark.parametrize("state", ["hidden", "veryHidden"])
 def test_hidden_needs_tab_is_read_and_reported(tmp_path, state):
-    p = book(tmp_path / "h.xlsx", {"LEA": (BLUE, LEA), "Needs": (ORANGE, {"A1": "Need", "B1": "Outcome",
+    p = write_sheets(tmp_path / "h.xlsx", {"LEA": (BLUE, LEA), "Needs": (ORANGE, {"A1": "Need", "B1": "Outcome",
                                                                         "C1": "Activity", "A2": "n"})})
     wb = openpyxl.load_workbook(p)
     wb["Needs"].sheet_state = state
@@ -141,7 +128,7 @@ def test_lettered_prompts_and_a_cost_column(tmp_path):
              "A7": "b) Describe home connectivity for your students", "A8": "About 70% have broadband."}
     plan = {"A1": "Need", "B1": "Desired outcome", "C1": "Activity", "D1": "Estimated cost of activity",
             "A2": "Old devices", "B2": "1:1", "C2": "Refresh", "D2": "$9,000"}
-    p = book(tmp_path / "l.xlsx", {"LEA": (BLUE, LEA), "EUT": (PURPLE, cells), "Plan": (ORANGE, plan)})
+    p = write_sheets(tmp_path / "l.xlsx", {"LEA": (BLUE, LEA), "EUT": (PURPLE, cells), "Plan": (ORANGE, plan)})
     a = read_workbook(p)
     assert list(a.responses.answer) == ["Mostly for testing.", "About 70% have broadband."]
     assert list(a.responses.area) == ["EUT", "EUT"] and list(a.needs.amount) == [9000]
@@ -153,7 +140,7 @@ def test_same_state_id_with_different_nces_ids_is_two_leas(tmp_path):
     plan = {"A1": "Need", "B1": "Outcome", "C1": "Activity", "A2": "n", "B2": "o", "C2": "a"}
     for name, nces in (("a.xlsx", "0700001"), ("b.xlsx", "0700002"), ("c.xlsx", "0700002")):
         lea = dict(LEA, A4="NCES LEA ID", B4=nces)
-        book(tmp_path / name, {"LEA": (BLUE, lea), "Plan": (ORANGE, plan)})
+        write_sheets(tmp_path / name, {"LEA": (BLUE, lea), "Plan": (ORANGE, plan)})
     a = read_folder(tmp_path)
     # b and c are one LEA (same State and NCES IDs): the later file is kept
     assert dict(zip(a.files.file, a.files.status)) == {"a.xlsx": "read", "b.xlsx": "duplicate", "c.xlsx": "read"}

@@ -9,10 +9,10 @@ columns in another order, and workbooks that only wear the tool's colours.
 
 from __future__ import annotations
 
-import openpyxl
 import pandas as pd
 import pytest
 
+from hostile import write_sheets
 from needsassess.read import read_workbook
 from needsassess.template import default_template_path
 from needsassess.values import parse_school_year
@@ -23,24 +23,10 @@ LEA = {"A1": "LEA Name:", "B1": "Lakeside Schools", "A2": "State LEA ID", "B2": 
        "A3": "Title IV-A allocation", "B3": 31000}
 
 
-def book(path, sheets: dict[str, tuple[str | None, dict[str, object]]], merges: dict[str, list[str]] | None = None):
-    """Write sheets given as {name: (tab colour, {cell: value})}; returns ``path``."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, (colour, cells) in sheets.items():
-        ws = wb.create_sheet(name)
-        if colour:
-            ws.sheet_properties.tabColor = colour
-        for ref, value in cells.items():
-            ws[ref] = value
-        for rng in (merges or {}).get(name, []):
-            ws.merge_cells(rng)
-    wb.save(path)
-    return path
 
 
 def analysis(tmp_path, cells, merges=(), name="4b. Analyze SHS Needs", template=None):
-    p = book(tmp_path / "a.xlsx", {"LEA": (BLUE, LEA), name: (PURPLE, cells), "Plan": (ORANGE, PLAN)},
+    p = write_sheets(tmp_path / "a.xlsx", {"LEA": (BLUE, LEA), name: (PURPLE, cells), "Plan": (ORANGE, PLAN)},
              merges={name: list(merges)})
     return read_workbook(p, template=template)
 
@@ -61,7 +47,7 @@ def test_lea_labels_worded_by_a_state_with_values_two_columns_right(tmp_path):
              "B9": "Total Title IV-A Award", "D9": "$ 92,000.50",
              "B10": "Date Tool Completed", "D10": "March 3, 2026",
              "B11": "Stakeholder groups involved", "D11": "Principals, families"}
-    a = read_workbook(book(tmp_path / "l.xlsx", {"District Info": (BLUE, cells), "Plan": (ORANGE, PLAN)}))
+    a = read_workbook(write_sheets(tmp_path / "l.xlsx", {"District Info": (BLUE, cells), "Plan": (ORANGE, PLAN)}))
     lea = a.leas.iloc[0]
     assert (lea.lea_name, lea.lea_id, lea.nces_id, lea.school_year) == ("Lakeside Schools", "LK-0042", "0612345",
                                                                       "2025-26")
@@ -76,7 +62,7 @@ def test_lea_values_below_their_labels(tmp_path):
     cells = {}
     for i, (label, value) in enumerate(zip(labels, values)):
         cells[f"A{3 + 2 * i}"], cells[f"A{4 + 2 * i}"] = label, value
-    a = read_workbook(book(tmp_path / "v.xlsx", {"LEA Profile": (BLUE, cells), "Plan": (ORANGE, PLAN)}))
+    a = read_workbook(write_sheets(tmp_path / "v.xlsx", {"LEA Profile": (BLUE, cells), "Plan": (ORANGE, PLAN)}))
     lea = a.leas.iloc[0]
     assert (lea.lea_name, lea.lea_id, lea.nces_id, lea.school_year, lea.allocation) == \
         ("Lakeside Schools", "LK-0042", "0612345", "2025-26", 45000)
@@ -135,7 +121,7 @@ def test_two_row_needs_header_with_group_labels_and_a_hash_priority_column(tmp_p
     for r, row in enumerate(rows, start=5):
         cells.update({f"{c}{r}": v for c, v in zip("BCDEFGHIJ", row) if v is not None})
     merges = {"Plan": ["B3:B4", "C3:C4", "D3:D4", "E3:E4", "H3:H4"]}
-    p = book(tmp_path / "n.xlsx", {"LEA": (BLUE, LEA), "Plan": (ORANGE, cells)}, merges)
+    p = write_sheets(tmp_path / "n.xlsx", {"LEA": (BLUE, LEA), "Plan": (ORANGE, cells)}, merges)
     n = read_workbook(p).needs
     assert list(n.priority) == [2, 1, 3] and list(n.area) == ["SHS", "WRE", "EUT"]
     assert list(n.amount) == [73500.25, 49250, 53000]
@@ -147,7 +133,7 @@ def test_two_row_needs_header_with_group_labels_and_a_hash_priority_column(tmp_p
 def test_a_first_need_of_short_texts_is_not_taken_for_a_sub_header(tmp_path):
     cells = {"A1": "Priority", "B1": "Need", "C1": "Outcome", "D1": "Activity", "E1": "Amount",
              "A2": 1, "B2": "Attendance", "C2": "Fewer absences", "D2": "Mentors", "E2": 5000}
-    n = read_workbook(book(tmp_path / "s.xlsx", {"LEA": (BLUE, LEA), "Plan": (ORANGE, cells)})).needs
+    n = read_workbook(write_sheets(tmp_path / "s.xlsx", {"LEA": (BLUE, LEA), "Plan": (ORANGE, cells)})).needs
     assert list(n.need) == ["Attendance"] and list(n.amount) == [5000]
 
 
@@ -237,7 +223,7 @@ def test_workbook_with_the_tools_tab_colours_but_nothing_of_its_content_is_not_t
     sales = {"A1": "Regional report", "A3": "Region", "B3": "Rep", "C3": "Units", "D3": "Revenue", "E3": "Target",
              "A4": "North", "B4": "Kim Lee", "C4": 783, "D4": "$197,000.00", "E4": 150000,
              "F4": "Need more leads?"}
-    p = book(tmp_path / "report.xlsx", {"Summary": (ORANGE, sales),
+    p = write_sheets(tmp_path / "report.xlsx", {"Summary": (ORANGE, sales),
                                         "By product": (PURPLE, {"A1": "Product", "B1": "Units", "A2": "Kit"})})
     a = read_workbook(p)
     assert list(a.files.status) == ["failed"] and list(a.problems.code) == ["not-the-tool"]
@@ -247,7 +233,7 @@ def test_workbook_with_the_tools_tab_colours_but_nothing_of_its_content_is_not_t
 def test_blank_copy_with_renamed_tabs_is_still_a_blank_tool(tmp_path):
     lea = {"A1": "LEA name", "A2": "State LEA ID", "A3": "NCES LEA ID", "A4": "Title IV-A allocation"}
     plan = {"A1": "Priority", "B1": "Need", "C1": "Desired outcome", "D1": "Activity", "E1": "Amount"}
-    p = book(tmp_path / "blank.xlsx", {"Tab A": (BLUE, lea), "Tab B": (ORANGE, plan)})
+    p = write_sheets(tmp_path / "blank.xlsx", {"Tab A": (BLUE, lea), "Tab B": (ORANGE, plan)})
     a = read_workbook(p)
     assert list(a.files.status) == ["blank"] and list(a.problems.code) == ["blank-tool"]
 
