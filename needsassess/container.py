@@ -18,8 +18,13 @@ from typing import Any, Sequence
 import python_calamine as calamine
 
 from .colors import TabColour, theme_palette
-from .extents import error_value_cells, ods_extents, sheet_extent, uncached_formula_cells
+from .extents import (error_value_cells, may_hold_errors, may_hold_formulas, ods_extents, sheet_extent,
+                      uncached_formula_cells)
 from .package import Unreadable, inflate, join_path, local_name, mb, parse_xml, part_head, read_part, why
+
+#: Largest sheet XML the container keeps after its size check, for a later look-up of formula and
+#: error cells (a tab of the tool is some 10 KB; larger ones are inflated again when looked up).
+_KEEP_XML_BYTES = 1 << 20
 
 #: File name endings taken for workbooks when a folder is listed.
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".xlsb", ".ods"})
@@ -118,6 +123,8 @@ class Container:
     _formulas: dict[str, frozenset[tuple[int, int]]] = field(default_factory=dict)
     _errors: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
     _cells_loaded: int = 0
+    #: Sheet XML inflated for the size check, kept (when small) for the look-ups above.
+    _xml: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def palette(self, fallback: Sequence[str]) -> list[str]:
         """Theme colours in Excel's index order (the fallback fills gaps)."""
@@ -182,6 +189,14 @@ class Container:
             xml = inflate(self.archive, self.data, sheet.part, self.limits.part_bytes)
         except Exception:  # damage of any kind: calamine meets it too and says so
             return 0
+        # the sheet XML is at hand: when it plainly holds no formula or no error value, a later look-up needs
+        # no second inflate and scan (a blank T/TA answer, say, is looked up in most workbooks)
+        if not may_hold_formulas(xml):
+            self._formulas[sheet.name] = frozenset()
+        if not may_hold_errors(xml):
+            self._errors[sheet.name] = {}
+        if len(xml) <= _KEEP_XML_BYTES:
+            self._xml[sheet.name] = xml
         return sheet_extent(xml, budget)
 
     def uncached_formulas(self, sheet: SheetEntry) -> frozenset[tuple[int, int]]:
@@ -209,13 +224,16 @@ class Container:
         """The sheet part's XML (empty when there is none, or it cannot be read: loading the sheet says so)."""
         if self.archive is None or not sheet.part:
             return b""
+        if sheet.name in self._xml:
+            return self._xml[sheet.name]
         try:
             return read_part(self.archive, sheet.part, self.limits.part_bytes)
         except Unreadable:
             return b""
 
     def close(self) -> None:
-        """Release the calamine workbook and the zip directory."""
+        """Release the calamine workbook, the zip directory and the sheet XML kept."""
+        self._xml.clear()
         try:
             self.book.close()
         except Exception:  # already closed, or a calamine state we cannot act on

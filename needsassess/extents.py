@@ -32,6 +32,10 @@ _ODS_REPEAT = re.compile(rb"table:number-(?:rows|columns)-repeated\s*=\s*\"\s*([
 _UNCACHED = re.compile(
     rb"<(?:\w+:)?c\b([^>]*?)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
     rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
+# The same, found from its formula tag, for sheets whose tags carry no namespace prefix (as Excel writes
+# them): the search skips to each "<f" at C speed instead of trying every cell.
+_UNCACHED_FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+_CELL_HEAD = re.compile(rb"<c\b([^>]*?)>\s*")
 _REF = re.compile(rb"\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
 # A cell holding an error value (#REF!, #DIV/0!), which calamine reads as an empty cell.
 _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?\bt="e"[^>]*?)(?<!/)>(.*?)</(?:\w+:)?c>', re.S)
@@ -150,6 +154,16 @@ def ods_extents(xml: bytes) -> dict[str, int]:
     return out
 
 
+def may_hold_formulas(xml: bytes) -> bool:
+    """False when a sheet part surely holds no formula (no ``<f`` tag, prefixed or not): a glance, no scan."""
+    return b"<f" in xml or b":f" in xml
+
+
+def may_hold_errors(xml: bytes) -> bool:
+    """False when a sheet part surely holds no error value (no cell of type ``e``): a glance, no scan."""
+    return b't="e"' in xml
+
+
 def uncached_formula_cells(xml: bytes) -> frozenset[tuple[int, int]]:
     """Cells (row, column from 0) of a sheet part holding a formula with no saved value.
 
@@ -158,7 +172,17 @@ def uncached_formula_cells(xml: bytes) -> frozenset[tuple[int, int]]:
     >>> sorted(uncached_formula_cells(b'<c r="B2"><f>A1*2</f></c><c r="C2"><f>A1</f><v>3</v></c>'))
     [(1, 1)]
     """
-    return frozenset(cell for m in _UNCACHED.finditer(xml) if (cell := _cell_of(m.group(1))) is not None)
+    if not may_hold_formulas(xml):
+        return frozenset()
+    if b":f" in xml or b":c" in xml:  # prefixed tags (or text that looks like them): try every cell
+        return frozenset(cell for m in _UNCACHED.finditer(xml) if (cell := _cell_of(m.group(1))) is not None)
+    cells = set()
+    for match in _UNCACHED_FORMULA.finditer(xml):
+        at = match.start()
+        head = _CELL_HEAD.fullmatch(xml, xml.rfind(b"<c", 0, at), at)  # the formula opens its cell
+        if head is not None and (cell := _cell_of(head.group(1))) is not None:
+            cells.add(cell)
+    return frozenset(cells)
 
 
 def error_value_cells(xml: bytes) -> dict[tuple[int, int], str]:
@@ -170,7 +194,7 @@ def error_value_cells(xml: bytes) -> dict[tuple[int, int], str]:
     {(0, 0): '#REF!'}
     """
     found: dict[tuple[int, int], str] = {}
-    for match in _ERROR_CELL.finditer(xml) if b't="e"' in xml else ():
+    for match in _ERROR_CELL.finditer(xml) if may_hold_errors(xml) else ():
         cell = _cell_of(match.group(1))
         if cell is not None:
             value = _CELL_VALUE.search(match.group(2))

@@ -106,9 +106,10 @@ def extract_capacity(grid: Grid, area: str, ctx: Context, *, stop_rows: frozense
                      ) -> tuple[list[tuple[Any, ...]], CapacityBlock | None]:
     """Capacity ratings of an analysis tab.
 
-    A rating cell that is a formula without a saved value is reported
-    (``formula-no-value``); a row holding a rating but no visible capacity
-    label is settled by :func:`settle_unlabelled`, never dropped unsaid.
+    An empty rating or T/TA cell that is a formula without a saved value or
+    holds an error value is reported (``formula-no-value``, ``cell-error``);
+    a row holding a rating but no visible capacity label is settled by
+    :func:`settle_unlabelled`, never dropped unsaid.
 
     Returns
     -------
@@ -127,6 +128,8 @@ def extract_capacity(grid: Grid, area: str, ctx: Context, *, stop_rows: frozense
     out_rows: list[int] = []  # the sheet row of each rating, to place recovered rows among them
     unlabelled: list[int] = []
     unrated: list[tuple[int, int]] = []
+    untold: list[tuple[int, int]] = []
+    tta_col = block.columns.get("tta_wanted")
     blank_run = 0
     top_left, value = grid.top_left, grid.value
     for r in range(block.header_row + 1, grid.nrows):
@@ -152,14 +155,22 @@ def extract_capacity(grid: Grid, area: str, ctx: Context, *, stop_rows: frozense
         rating, raw, cell, tta = _read_row(grid, r, block, template, ctx)
         if not raw and rating_col is not None:
             unrated.append(cell)
+        if tta is None and tta_col is not None and grid.blank(r, tta_col):
+            untold.append((r, tta_col))
         if rating is None and tta is None and not raw:
             continue
         spec = match_capacity(label, area, template)
         out.append((area, label, rating, tta, grid.name, a1(*cell), spec.key if spec else "", raw))
         out_rows.append(r)
+    # an empty rating or T/TA answer may be a formula Excel never calculated, or an error value such as
+    # #REF! (looked up only now, when one is empty: the sheet XML is scanned)
+    def capacity(cell: tuple[int, int]) -> str:
+        return _label(grid, cell[0], cap_col)
+
     if unrated:
-        # an empty rating may be a formula Excel never calculated (looked up only now: the sheet XML is scanned)
-        ctx.report_uncached(grid, unrated, "a capacity rating")
+        ctx.report_empty(grid, unrated, "the capacity rating", label=capacity)
+    if untold:
+        ctx.report_empty(grid, untold, "the T/TA answer", label=capacity)
     if unlabelled:
         out = settle_unlabelled(grid, area, ctx, block, unlabelled, list(zip(out_rows, out)))
     return out, block

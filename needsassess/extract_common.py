@@ -55,6 +55,28 @@ class Context:
         found = self.formulas(grid.name)
         return [c for c in cells if c in found] if found else []
 
+    def report_empty(self, grid: Grid, cells: Iterable[tuple[int, int]], what: str,
+                     label: Callable[[tuple[int, int]], str] | None = None) -> bool:
+        """Report why cells read as empty are empty, if the sheet XML says; True when one was reported.
+
+        ``formula-no-value`` once for the formulas without a saved value
+        among ``cells`` (:meth:`report_uncached`), and ``cell-error`` for
+        each cell holding an error value such as ``#REF!``.  ``label``
+        gives the name of a cell's row (an indicator, a capacity) for the
+        message.
+        """
+        cells = list(cells)
+        said = self.report_uncached(grid, cells, what)
+        errors = self.errors(grid.name) if cells else {}
+        for cell in cells if errors else ():
+            error = errors.get(cell)
+            if error is not None:
+                named = f"{what} of {quoted(label(cell))}" if label is not None else what
+                self.problem("cell-error", grid, cell,
+                             f"{at(grid, cell)}: {named} holds the error value {error}; it was read as empty")
+                said = True
+        return said
+
     def report_uncached(self, grid: Grid, cells: Iterable[tuple[int, int]], what: str) -> bool:
         """Report ``formula-no-value`` for the first uncached formula among cells."""
         hits = self.uncached(grid, cells)

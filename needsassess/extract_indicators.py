@@ -208,14 +208,8 @@ def _report_holes(grid: Grid, block: IndicatorGrid, rows: list[int], fills: list
                      if c not in have and (whole or used is None or c in used))
     if not holes:
         return
-    ctx.report_uncached(grid, holes, "an indicator value")
-    found = ctx.errors(grid.name)
-    for cell in holes:
-        error = found.get(cell)
-        if error is not None:
-            label = text_value(grid.value(cell[0], block.indicator_col))
-            ctx.problem("cell-error", grid, cell,
-                        f"{at(grid, cell)}: {quoted(label)} holds the error value {error}; it was read as empty")
+    ctx.report_empty(grid, holes, "an indicator value",
+                     label=lambda cell: text_value(grid.value(cell[0], block.indicator_col)))
 
 
 def _report_unlabelled(grid: Grid, block: IndicatorGrid, rows: list[int], ctx: Context) -> None:

@@ -225,5 +225,5 @@ def _amount(grid: Grid, r: int, cols: dict[str, int], key: str, ctx: Context) ->
     if parsed.status == "invalid":
         ctx.problem("number-invalid", grid, cell, f"{at(grid, cell)}: {what} {quoted(parsed.raw)} is not a number")
     elif parsed.status == "empty" and key == "amount":
-        ctx.report_uncached(grid, [cell], f"the {what}")
+        ctx.report_empty(grid, [cell], f"the {what}")
     return parsed.value if parsed.ok else None

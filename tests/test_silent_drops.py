@@ -4,7 +4,8 @@
   formula without a saved value or under a merged area: kept when the
   capacity can be told (hidden text, the merged area's label, the
   template's order), else reported with its rating;
-* an empty indicator value that is a formula without a saved value or an
+* an empty indicator value, capacity rating, T/TA answer, required LEA
+  field or needs amount that is a formula without a saved value or an
   error value: reported (``formula-no-value``, ``cell-error``), while
   columns left empty throughout cost no look at the sheet XML;
 * an indicator row holding numbers but no label: reported with its values;
@@ -209,6 +210,38 @@ def test_a_rating_that_is_a_formula_without_a_saved_value_is_reported():
     assert ratings(rows) == [(USE_DATA, 2, "B3", "use_data"), (ENGAGE, None, "B4", "engage_partners")]
     [(code, cell, message)] = problems(ctx)
     assert (code, cell) == ("formula-no-value", "B4") and "capacity rating" in message
+
+
+def test_an_error_value_as_a_rating_or_t_ta_answer_is_reported_naming_the_capacity():
+    ctx = context(errors=lambda name: {(FIRST + 1, 1): "#REF!", (FIRST, 2): "#N/A"})
+    rows, _ = extract_capacity(capacity_grid([(USE_DATA, 2.0, ""), (ENGAGE, "", "N")]), "WRE", ctx)
+    assert ratings(rows) == [(USE_DATA, 2, "B3", "use_data"), (ENGAGE, None, "B4", "engage_partners")]
+    found = problems(ctx)
+    assert [(code, cell) for code, cell, _ in found] == [("cell-error", "B4"), ("cell-error", "C3")]
+    assert "capacity rating" in found[0][2] and "#REF!" in found[0][2] and ENGAGE in found[0][2]
+    assert "T/TA answer" in found[1][2] and "#N/A" in found[1][2] and USE_DATA in found[1][2]
+
+
+def test_empty_answers_that_are_truly_empty_are_not_reported():
+    ctx = context(errors=lambda name: {(9, 9): "#REF!"})
+    extract_capacity(capacity_grid([(USE_DATA, 2.0, ""), (ENGAGE, "", "N")]), "WRE", ctx)
+    assert problems(ctx) == []
+
+
+def test_error_values_in_ratings_fields_and_amounts_of_a_real_workbook(tmp_path):
+    tool = default_tool(lea_id="#REF!")
+    capacity, _, tta = tool.ratings["WRE"][0]
+    tool.ratings["WRE"][0] = (capacity, "#DIV/0!", tta)
+    capacity, rating, _ = tool.ratings["SHS"][1]
+    tool.ratings["SHS"][1] = (capacity, rating, "#N/A")
+    tool.needs[0] = (*tool.needs[0][:6], "#VALUE!", None)
+    a = read_workbook(write_tool(tmp_path / "error-values.xlsx", tool))
+    found = {(p.code, p.sheet, p.message.split(" holds the error value ")[-1].split(";")[0])
+             for p in a.problems.itertuples()}
+    assert found == {("cell-error", "1. LEA Information", "#REF!"), ("cell-error", "4a. Analyze WRE Needs", "#DIV/0!"),
+                     ("cell-error", "4b. Analyze SHS Needs", "#N/A"),
+                     ("cell-error", "5. Address Prioritized Needs", "#VALUE!")}
+    assert len(a.ratings) == 9 and list(a.files.status) == ["read"]
 
 
 @pytest.mark.parametrize("label", ["=A1", "#REF!"])
