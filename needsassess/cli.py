@@ -130,8 +130,9 @@ def _summarize(args: argparse.Namespace) -> int:
                              progress=_progress(args))
     from .summary import Summary
 
+    # scored aside: the sheets needing no scores are drawn meanwhile (see write_sheets.draw)
     summary = Summary.scored(assessment, taxonomy=args.taxonomy, settings=args.settings,
-                             source=Path(args.folder), template=template)
+                             source=Path(args.folder), template=template, aside=True)
     out = Path(args.output) if args.output else Path("statewide-summary.xlsx")
     written = summary.to_excel(out)
     if args.tables:

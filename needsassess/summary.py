@@ -113,33 +113,84 @@ class Summary:
 
     @classmethod
     def scored(cls, assessment: Any, *, taxonomy: Any = None, settings: Any = None,
-               source: str | Path | None = None, template: str | Path | Template | None = None) -> Summary:
+               source: str | Path | None = None, template: str | Path | Template | None = None,
+               aside: bool = False) -> Summary:
         """The summary of an :class:`~needsassess.result.Assessment` read already: score it, plan T/TA.
 
         ``taxonomy`` and ``settings`` go to :func:`needsassess.scoring.score`;
-        ``source`` and ``template`` as for the class.
+        ``source`` and ``template`` as for the class.  ``aside=True`` scores
+        in a forked process where the system allows (:mod:`needsassess.aside`)
+        and returns at once: the scores are waited for when first used, and
+        :meth:`to_excel` draws the sheets that need none meanwhile.  A bad
+        taxonomy or settings file is an error here either way.
         """
-        from .scoring import score
+        from .scoring import load_settings, load_taxonomy, score
 
-        return cls(assessment, score(assessment, taxonomy=taxonomy, settings=settings), source=source,
-                   template=template)
+        tax, st = load_taxonomy(taxonomy), load_settings(settings)
+
+        def scores() -> Any:
+            return score(assessment, taxonomy=tax, settings=st)
+
+        if aside:
+            from .aside import Aside
+
+            return cls(assessment, Aside(scores).result, source=source, template=template)
+        return cls(assessment, scores(), source=source, template=template)
 
     def __init__(self, assessment: Any, scores: Any, *, source: str | Path | None = None,
                  template: str | Path | Template | None = None, created: dt.datetime | None = None) -> None:
         self.assessment = assessment
-        self.scores = scores
         self.source = Path(source) if source is not None else None
         self.template = load_template(template)
         self.created = created or dt.datetime.now().astimezone()
         tables: dict[str, pd.DataFrame] = {}
         for name, columns in TABLE_COLUMNS.items():
-            owner = scores if name in SCORE_TABLES else assessment
-            found = getattr(owner, name, None)
-            tables[name] = found if isinstance(found, pd.DataFrame) else pd.DataFrame(columns=columns)
+            if name not in SCORE_TABLES:
+                found = getattr(assessment, name, None)
+                tables[name] = found if isinstance(found, pd.DataFrame) else pd.DataFrame(columns=columns)
         extra = getattr(assessment, "tabs", None)
         if isinstance(extra, pd.DataFrame):
             tables["tabs"] = extra
-        self.tables = tables
+        self._tables = tables
+        # a function giving the scores when they are still being worked out (see scored), else None
+        self._later: Callable[[], Any] | None = scores if callable(scores) else None
+        self._scores: Any = None
+        if self._later is None:
+            self._take_scores(scores)
+
+    def _take_scores(self, scores: Any) -> None:
+        self._scores = scores
+        for name, columns in TABLE_COLUMNS.items():
+            if name in SCORE_TABLES:
+                found = getattr(scores, name, None)
+                self._tables[name] = found if isinstance(found, pd.DataFrame) else pd.DataFrame(columns=columns)
+
+    def _settle(self) -> None:
+        """Wait for scores being worked out aside, and take their tables."""
+        if self._later is not None:
+            later, self._later = self._later, None
+            self._take_scores(later())
+
+    @property
+    def scores(self) -> Any:
+        """The scorer's :class:`~needsassess.scoring.Scores`."""
+        self._settle()
+        return self._scores
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table by name (waiting for the scores, if they are being worked out aside)."""
+        self._settle()
+        return self._tables
+
+    @tables.setter
+    def tables(self, value: dict[str, pd.DataFrame]) -> None:
+        self._settle()
+        self._tables = value
+
+    def ready_tables(self) -> dict[str, pd.DataFrame]:
+        """The tables at hand now: all of them, or the reader's while the scores are being worked out aside."""
+        return self._tables
 
     # -- facts -----------------------------------------------------------------
     @property
@@ -150,10 +201,11 @@ class Summary:
     @property
     def inputs(self) -> list[Path]:
         """Paths of every file found in the input folder (the summary never overwrites them)."""
-        if self.source is None or "file" not in self.files:
+        files = self._tables["files"]  # a reader table: no need to wait for scores being worked out
+        if self.source is None or "file" not in files:
             return []
         base = self.source if self.source.is_dir() else self.source.parent
-        found = [base / str(f) for f in self.files["file"].tolist() if not figures.is_blank(f)]
+        found = [base / str(f) for f in files["file"].tolist() if not figures.is_blank(f)]
         return found + ([self.source] if self.source.is_file() else [])
 
     @property

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from xlsxwriter.workbook import Workbook
 
     from .write_xlsx import FastWorksheet as Worksheet
+    from .write_xlsx import Place
 
 #: Leading characters that make Excel treat typed text as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -145,9 +146,9 @@ class Cells:
         """Write ``value`` by its type: numbers as numbers, dates as dates, the rest as text."""
         self._store(ws, row, col, self._value(ws, value, kind, self._per_line(ws.name, col)), where)
 
-    def link(self, ws: Worksheet, row: int, col: int, text: object, anchor: str | None,
+    def link(self, ws: Worksheet, row: int, col: int, text: object, anchor: str | Place | None,
              kind: str = "text") -> None:
-        """Write ``text`` linked to a place in this workbook (``'Sheet'!A1``).
+        """Write ``text`` linked to a place in this workbook (``'Sheet'!A1``, or a :class:`Place` laid out later).
 
         The link is ours; the text stays text.  Past Excel's per-sheet limit
         of links the text is written without a link.
@@ -174,13 +175,13 @@ class Cells:
         return [f'{head}{r + 1}"{tail}' for r in rows]
 
     def links(self, ws: Worksheet, col: int, rows: Sequence[int], texts: Sequence[object],
-              anchors: Sequence[str | None], kind: str = "text") -> None:
+              anchors: Sequence[str | Place | None], kind: str = "text") -> None:
         """:meth:`link` for many cells of one column (rows ascending)."""
         xmls = self.link_cells(ws, col, rows, texts, anchors, kind)
         ws.put_cells(col, rows, xmls)
 
     def link_cells(self, ws: Worksheet, col: int, rows: Sequence[int], texts: Sequence[object],
-                   anchors: Sequence[str | None], kind: str = "text") -> list[str]:
+                   anchors: Sequence[str | Place | None], kind: str = "text") -> list[str]:
         """The cells of :meth:`links`, not stored (their links are): each row's cell XML."""
         name = ws.name
         cache = self._link_entries.setdefault(kind, {})
@@ -441,7 +442,7 @@ class Cells:
             return self._text(value, kind, per_line, table=True) if value else None
         return self._value(ws, value, kind, per_line)
 
-    def _link_entry(self, ws: Worksheet, text: object, anchor: str, kind: str) -> tuple[str, Url]:
+    def _link_entry(self, ws: Worksheet, text: object, anchor: str | Place, kind: str) -> tuple[str, Url]:
         s = clean_text(text)
         if len(s) > MAX_CELL_CHARS // 2 and _utf16_len(s) > MAX_CELL_CHARS:
             s = _utf16_truncate(s, MAX_CELL_CHARS)
@@ -490,7 +491,7 @@ class CellBatch:
     def __init__(self) -> None:
         self.blank_rows: dict[tuple[int, str], list[int]] = {}
         self.groups: dict[tuple[str, int, str], tuple[list[int], list[object]]] = {}
-        self.link_groups: dict[tuple[int, str], tuple[list[int], list[object], list[str | None]]] = {}
+        self.link_groups: dict[tuple[int, str], tuple[list[int], list[object], list[str | Place | None]]] = {}
 
     def column(self, mode: str, col: int, kind: str) -> tuple[list[int], list[object]]:
         """The (rows, values) lists of column ``col`` written in ``mode`` ("text" or "value") and ``kind``."""
@@ -516,7 +517,7 @@ class CellBatch:
         """Note an empty cell in the format of ``kind``."""
         self.blank_column(col, kind).append(row)
 
-    def link_column(self, col: int, kind: str = "text") -> tuple[list[int], list[object], list[str | None]]:
+    def link_column(self, col: int, kind: str = "text") -> tuple[list[int], list[object], list[str | Place | None]]:
         """The (rows, texts, anchors) lists of the links of column ``col`` in ``kind``."""
         key = (col, kind)
         found = self.link_groups.get(key)
@@ -528,7 +529,7 @@ class CellBatch:
         """The rows of the empty cells of column ``col`` in the format of ``kind``."""
         return self.blank_rows.setdefault((col, kind), [])
 
-    def link(self, row: int, col: int, text: object, anchor: str | None, kind: str = "text") -> None:
+    def link(self, row: int, col: int, text: object, anchor: str | Place | None, kind: str = "text") -> None:
         """Note a cell :meth:`Cells.link` writes."""
         rows, texts, anchors = self.link_column(col, kind)
         rows.append(row)

@@ -16,6 +16,7 @@ from . import figures
 from .figures import sheet_spec
 from .write import anchor
 from .write_cells import CellBatch
+from .write_xlsx import Place
 from .write_sheets import (TABLE_TOP, Column, Context, plan_columns, print_setup, sort_frame, table_id,
                            title_block, write_rows)
 
@@ -80,7 +81,7 @@ def _unique_labels(columns: list[Column]) -> list[Column]:
 
 # ---------------------------------------------------------------- LEA profiles
 def draw_profiles(ctx: Context) -> None:
-    """One block per LEA; records where each starts in ``ctx.anchors``."""
+    """One block per LEA; where each starts is the location of its :class:`Place` in ``ctx.anchors``."""
     ws, spec, conf = ctx.sheets["profiles"], sheet_spec(ctx.layout, "profiles"), ctx.layout["profiles"]
     cells = ctx.cells
     sheet = ctx.sheet_names["profiles"]
@@ -113,7 +114,11 @@ def draw_profiles(ctx: Context) -> None:
     for f in order:
         starts[f] = row
         row += _block_height(identity, info.get(f), sections, f)
-    ctx.anchors.update({f: anchor(sheet, r) for f, r in starts.items()})
+    for f, r in starts.items():  # the links already drawn to each block lead here from now on
+        place = ctx.anchors.get(f)
+        if place is None:
+            place = ctx.anchors[f] = Place()
+        place.location = anchor(sheet, r)
     back = anchor(sheet, index_top)
     batch = CellBatch()
     for i, f in enumerate(order, start=index_top + 1):

@@ -201,7 +201,7 @@ class FastPackager(Packager):
 
 def _size(worksheet: Any) -> int:
     """About how many rows of cells a worksheet writes."""
-    return len(getattr(worksheet, "_row_xml", ())) + len(worksheet.table)
+    return len(getattr(worksheet, "_row_xml", ())) + len(worksheet.table) + getattr(worksheet, "_rendered_rows", 0)
 
 
 class _DeflatedZip(zipfile.ZipFile):
@@ -263,12 +263,14 @@ class FastWorkbook(Workbook):
     def __init__(self, filename: Any = None, options: dict[str, Any] | None = None) -> None:
         super().__init__(filename, options)
         self._urls: dict[tuple[str, str], Url] = {}
+        self._places: list[Url] = []
         self._deflater: Deflater | None = None
 
     def add_worksheet(self, name: str | None = None, worksheet_class: Any = None) -> Any:
         sheet = super().add_worksheet(name, worksheet_class)
         if isinstance(sheet, FastWorksheet):
             sheet._urls = self._urls  # a link's target and text are the same on every sheet
+            sheet._places = self._places  # so each sheet places the links it took from another
         return sheet
 
     def _get_packager(self) -> Packager:

@@ -22,6 +22,7 @@ import pandas as pd
 from . import figures
 from .figures import Layout, is_blank, sheet_spec
 from .write_cells import Cells
+from .write_xlsx import Place
 
 if TYPE_CHECKING:
     from xlsxwriter.workbook import Workbook
@@ -45,7 +46,8 @@ class Context:
     areas: dict[str, str]
     sheets: dict[str, Worksheet] = field(default_factory=dict)
     sheet_names: dict[str, str] = field(default_factory=dict)
-    anchors: dict[str, str] = field(default_factory=dict)
+    #: Where each LEA's profile block is, by file (laid out by write_leas.draw_profiles).
+    anchors: dict[str, Place] = field(default_factory=dict)
     #: The headline figures (:func:`needsassess.figures.headline`), once worked out.
     headline: dict[str, float] | None = None
 
@@ -61,10 +63,19 @@ class Column:
 
 
 def draw(workbook: Workbook, cells: Cells, summary: Any, layout: Layout) -> None:
-    """Add and fill every sheet of the summary."""
+    """Add and fill every sheet of the summary.
+
+    The sheets showing a table at hand are drawn first and their cells
+    turned into XML (:meth:`~needsassess.write_xlsx.FastWorksheet.render_cells`):
+    while the scores are being worked out aside (``Summary.scored(aside=True)``)
+    these are the reader's tables, and the scores are awaited only after.
+    Links to LEA profiles are :class:`~needsassess.write_xlsx.Place` objects,
+    placed when the profiles are laid out.
+    """
     from . import write_leas, write_overview
 
-    ctx = prepare(workbook, cells, summary, layout)
+    ready = getattr(summary, "ready_tables", None)
+    ctx = prepare(workbook, cells, summary, layout, ready() if ready is not None else summary.tables)
     answers = answer_groups(ctx)
     for spec in layout["sheets"]:
         key = spec["key"]
@@ -73,7 +84,12 @@ def draw(workbook: Workbook, cells: Cells, summary: Any, layout: Layout) -> None
                 _add_sheet(ctx, f"answers:{area}", name)
         else:
             _add_sheet(ctx, key, spec["name"])
-    write_leas.draw_profiles(ctx)  # first: the links on every other sheet point into it
+    leas = ctx.tables.get("leas", pd.DataFrame(columns=["file"]))
+    ctx.anchors.update({f: Place() for f in figures.lea_order(leas)})
+    drawn: set[str] = set()
+    _draw_tables(ctx, answers, drawn)
+    prepare_more(ctx, summary.tables)  # the scores, when worked out aside, are waited for here
+    write_leas.draw_profiles(ctx)
     for spec in layout["sheets"]:
         key = spec["key"]
         if key == "about":
@@ -82,12 +98,27 @@ def draw(workbook: Workbook, cells: Cells, summary: Any, layout: Layout) -> None
             write_overview.draw_overview(ctx)
         elif key == "matrix":
             write_leas.draw_matrix(ctx)
-        elif key == "answers":
+    _draw_tables(ctx, answers, drawn)
+
+
+_NOT_TABLES = frozenset({"about", "overview", "matrix", "profiles"})
+
+
+def _draw_tables(ctx: Context, answers: dict[str, tuple[str, str, pd.DataFrame]], drawn: set[str]) -> None:
+    """Draw the table sheets whose table is at hand and that are not drawn yet, and finish them."""
+    for spec in ctx.layout["sheets"]:
+        key = spec["key"]
+        if key in drawn or key in _NOT_TABLES or (key != "answers" and key not in ctx.tables):
+            continue
+        drawn.add(key)
+        if key == "answers":
             for area, (_, area_name, frame) in answers.items():
-                draw_table(ctx, ctx.sheets[f"answers:{area}"], _area_spec(spec, area, area_name), frame,
-                           table_name=f"answers_{area}")
-        elif key in ctx.tables and key != "profiles":
+                ws = ctx.sheets[f"answers:{area}"]
+                draw_table(ctx, ws, _area_spec(spec, area, area_name), frame, table_name=f"answers_{area}")
+                ws.render_cells()
+        else:
             draw_table(ctx, ctx.sheets[key], spec, ctx.tables[key], table_name=key)
+            ctx.sheets[key].render_cells()
 
 
 def _add_sheet(ctx: Context, key: str, name: str) -> None:
@@ -96,38 +127,50 @@ def _add_sheet(ctx: Context, key: str, name: str) -> None:
     ctx.sheet_names[key] = name
 
 
-def prepare(workbook: Workbook, cells: Cells, summary: Any, layout: Layout) -> Context:
-    """Gather the tables, with every LEA-level table carrying the LEA's display name."""
+def prepare(workbook: Workbook, cells: Cells, summary: Any, layout: Layout,
+            tables: Mapping[str, Any] | None = None) -> Context:
+    """Gather the tables (``summary.tables``, or those given), each LEA-level one with the LEA's display name."""
     template = getattr(summary, "template", None)
     if template is None:
         from .template import load_template
 
         template = load_template()
+    leas = (tables if tables is not None else summary.tables).get("leas")
+    names = figures.lea_names(leas if isinstance(leas, pd.DataFrame) else
+                              pd.DataFrame(columns=["file", "lea_name", "lea_id"]))
+    areas = {k: a.name for k, a in template.areas.items()}
+    ctx = Context(workbook, cells, layout, summary, {}, names, areas)
+    prepare_more(ctx, tables if tables is not None else summary.tables)
+    return ctx
+
+
+def prepare_more(ctx: Context, tables: Mapping[str, Any]) -> None:
+    """Add to ``ctx.tables`` those of ``tables`` some sheet shows and it lacks, made ready to draw."""
+    layout = ctx.layout
     # Only the tables some sheet shows (the indicator values, for one, are not).
     used = {s.get("table") for s in layout["sheets"]} | {"leas", "topics", "lea_topics", "files", "problems"}
     used |= {sec.get("table") for sec in layout["profiles"].get("sections", [])}
-    tables = {k: v for k, v in dict(summary.tables).items() if isinstance(v, pd.DataFrame) and k in used}
-    leas = tables.get("leas", pd.DataFrame(columns=["file", "lea_name", "lea_id"]))
-    names = figures.lea_names(leas)
-    for key, frame in tables.items():
+    new = {k: v for k, v in dict(tables).items()
+           if isinstance(v, pd.DataFrame) and k in used and k not in ctx.tables}
+    for key, frame in new.items():
         if key != "leas" and "file" in frame:
-            tables[key] = figures.with_lea_names(frame, names)
-    labels = figures.topic_labels(tables.get("topics", pd.DataFrame()))
+            new[key] = figures.with_lea_names(frame, ctx.names)
+    topics = new.get("topics", ctx.tables.get("topics"))
+    labels = figures.topic_labels(topics if topics is not None else pd.DataFrame())
     for key in ("lea_topics", "tta_requests"):
-        frame = tables.get(key)
+        frame = new.get(key)
         if frame is not None and "topic" in frame and "label" not in frame:
-            tables[key] = frame.assign(label=[labels.get(t, t if t.strip() else None) if t.__class__ is str else
-                                              labels.get(str(t), None if is_blank(t) else str(t))
-                                              for t in frame["topic"].tolist()])
-    if "ratings" in tables:
-        tables["lea_area_ratings"] = figures.lea_area_ratings(tables["ratings"])
+            new[key] = frame.assign(label=[labels.get(t, t if t.strip() else None) if t.__class__ is str else
+                                           labels.get(str(t), None if is_blank(t) else str(t))
+                                           for t in frame["topic"].tolist()])
+    if "ratings" in new:
+        new["lea_area_ratings"] = figures.lea_area_ratings(new["ratings"])
     shown = layout.get("display", {}).get("area", {})
     if shown:  # e.g. the scorer's "*" for a topic of every area
-        for key, frame in tables.items():
+        for key, frame in new.items():
             if "area" in frame and frame["area"].isin(list(shown)).any():
-                tables[key] = frame.assign(area=frame["area"].astype(object).replace(dict(shown)))
-    areas = {k: a.name for k, a in template.areas.items()}
-    return Context(workbook, cells, layout, summary, tables, names, areas)
+                new[key] = frame.assign(area=frame["area"].astype(object).replace(dict(shown)))
+    ctx.tables.update(new)
 
 
 # ---------------------------------------------------------------- columns

@@ -78,10 +78,15 @@ class FastWorksheet(Worksheet):
         self._row_xml: dict[int, str] = {}
         self._row_cols: dict[int, tuple[int, int]] = {}
         self._block_spans: dict[int, tuple[int, int]] = {}
+        self._places: list[Url] = []  # links to places laid out later (internal_url); shared like _urls
+        self._rendered: str | None = None  # the cells' XML, when made early (render_cells)
+        self._rendered_rows = 0
 
     # -- storing cells ----------------------------------------------------------
     def _grow(self, row_lo: int, row_hi: int, col_lo: int, col_hi: int) -> bool:
         """Widen the used range as ``_check_dimensions`` does; False when out of the sheet."""
+        if self._rendered is not None:
+            raise RuntimeError(f"sheet {self.name!r} was finished (render_cells); no cell can be added")
         if row_lo < 0 or col_lo < 0 or row_hi >= MAX_ROWS or col_hi >= MAX_COLS:
             return False
         if self.dim_rowmin is None or row_lo < self.dim_rowmin:
@@ -93,6 +98,11 @@ class FastWorksheet(Worksheet):
         if self.dim_colmax is None or col_hi > self.dim_colmax:
             self.dim_colmax = col_hi
         return True
+
+    def _check_dimensions(self, row: int, col: int, ignore_row: bool = False, ignore_col: bool = False) -> int:
+        if self._rendered is not None and not ignore_row:  # a cell or row on a finished sheet would be lost
+            raise RuntimeError(f"sheet {self.name!r} was finished (render_cells); no cell can be added")
+        return super()._check_dimensions(row, col, ignore_row, ignore_col)
 
     def _style(self, fmt: Format) -> str:
         """The ``s`` attribute of a cell in ``fmt``."""
@@ -264,14 +274,45 @@ class FastWorksheet(Worksheet):
         else:
             raise ValueError(f"row {row + 1}: two blocks of cells overlap")
 
-    def internal_url(self, location: str, text: str) -> Url:
-        """The link object to ``location`` in this workbook (``'Sheet'!A1``) shown as ``text``, made once."""
+    def internal_url(self, location: str | Place, text: str) -> Url:
+        """The link object to ``location`` in this workbook (``'Sheet'!A1``) shown as ``text``, made once.
+
+        ``location`` may be a :class:`Place` laid out later: the link takes
+        its location when the sheet is written.
+        """
         key = (location, text)
         url = self._urls.get(key)
         if url is None:
-            url = self._urls[key] = Url("internal:" + location)
+            if location.__class__ is Place:
+                url = Url("internal:A1")
+                url._place = location  # type: ignore[attr-defined]
+                self._places.append(url)
+            else:
+                url = Url("internal:" + location)  # type: ignore[operator]
             url._text = text
+            self._urls[key] = url
         return url
+
+    def render_cells(self) -> None:
+        """Turn the stored cells into the sheet's XML now, ahead of the workbook's closing.
+
+        For a sheet finished early: the work is done while something else
+        is awaited (see :func:`needsassess.write_sheets.draw`), and the
+        cells' tables are freed.  Nothing may be stored on the sheet after.
+        """
+        if self.dim_rowmin is None or self._rendered is not None:
+            return
+        held, out = self.fh, _Collect()
+        self.fh = out  # type: ignore[assignment]
+        try:
+            self._write_rows()
+        finally:
+            self.fh = held
+        self._rendered = "".join(out)
+        self._rendered_rows = len(self._row_xml) + len(self.table)
+        self.table.clear()
+        self._row_xml.clear()
+        self._row_cols.clear()
 
     def put_link(self, row: int, col: int, text: str, location: str, fmt: Format | None) -> bool:
         """Store ``text`` linked to ``location`` in this workbook (``'Sheet'!A1``).
@@ -368,6 +409,9 @@ class FastWorksheet(Worksheet):
         self.row_spans = {k: f"{lo + 1}:{hi + 1}" for k, (lo, hi) in spans.items()}
 
     def _write_rows(self) -> None:
+        if self._rendered is not None:
+            self.fh.write(self._rendered)
+            return
         self._calculate_spans()
         table, row_info, comments, spans = self.table, self.row_info, self.comments, self.row_spans
         row_xml = self._row_xml
@@ -437,6 +481,11 @@ class FastWorksheet(Worksheet):
         return super()._write_url(row, col, *args, **kwargs)
 
     def _write_hyperlinks(self) -> None:
+        for url in self._places:
+            location = url._place.location  # type: ignore[attr-defined]
+            if location is None:
+                raise ValueError(f"a link on sheet {self.name!r} leads to a place never laid out")
+            url._link = location
         if not self.hyperlinks:
             return
         if self._stock_links and any(u._link_type in (UrlTypes.URL, UrlTypes.EXTERNAL) or u._tip
@@ -458,6 +507,25 @@ class FastWorksheet(Worksheet):
                 append(f'<hyperlink ref="{col_name(col)}{r}" {tail}')
         parts.append("</hyperlinks>")
         self.fh.write("".join(parts))
+
+
+class Place:
+    """A place in the workbook laid out later (an LEA's profile block), for links made before.
+
+    ``location`` is set (``'LEA profiles'!A12``) before the workbook is
+    closed; a link to a place never laid out is an error then.
+    """
+
+    __slots__ = ("location",)
+
+    def __init__(self, location: str | None = None) -> None:
+        self.location = location
+
+
+class _Collect(list):  # type: ignore[type-arg]
+    """A file-like ``write`` into a list of strings (joined once)."""
+
+    write = list.append
 
 
 def __getattr__(name: str) -> Any:
