@@ -81,6 +81,7 @@ class FastWorksheet(Worksheet):
         self._places: list[Url] = []  # links to places laid out later (internal_url); shared like _urls
         self._rendered: str | None = None  # the cells' XML, when made early (render_cells)
         self._rendered_rows = 0
+        self._link_refs: tuple[list[str], list[Url]] | None = None  # the links' tags, made with the cells
 
     # -- storing cells ----------------------------------------------------------
     def _grow(self, row_lo: int, row_hi: int, col_lo: int, col_hi: int) -> bool:
@@ -298,7 +299,9 @@ class FastWorksheet(Worksheet):
 
         For a sheet finished early: the work is done while something else
         is awaited (see :func:`needsassess.write_sheets.draw`), and the
-        cells' tables are freed.  Nothing may be stored on the sheet after.
+        cells' tables are freed.  The links' tags are made too, all but
+        their locations (a :class:`Place` may be laid out later).  Nothing
+        may be stored on the sheet after.
         """
         if self.dim_rowmin is None or self._rendered is not None:
             return
@@ -310,6 +313,8 @@ class FastWorksheet(Worksheet):
             self.fh = held
         self._rendered = "".join(out)
         self._rendered_rows = len(self._row_xml) + len(self.table)
+        if self.hyperlinks:  # their locations may be laid out later: only where each link goes is left
+            self._link_refs = self._hyperlink_refs()
         self.table.clear()
         self._row_xml.clear()
         self._row_cols.clear()
@@ -492,21 +497,26 @@ class FastWorksheet(Worksheet):
                                      for links in self.hyperlinks.values() for u in links.values()):
             super()._write_hyperlinks()  # external links need relationships: the stock way
             return
-        escaped: dict[int, str] = {}
-        parts = ["<hyperlinks>"]
-        append = parts.append
+        refs, urls = self._link_refs if self._link_refs is not None else self._hyperlink_refs()
+        tails: dict[int, str] = {}
+        for url in urls:
+            if id(url) not in tails:
+                tails[id(url)] = f'location="{_attr(url._link)}" display="{_attr(url._text)}"/>'
+        self.fh.write("<hyperlinks>" + "".join(map(str.__add__, refs, [tails[id(u)] for u in urls]))
+                      + "</hyperlinks>")
+
+    def _hyperlink_refs(self) -> tuple[list[str], list[Url]]:
+        """Each link's tag up to its location (``<hyperlink ref="A5" ``), with its link object, in order."""
+        refs: list[str] = []
+        urls: list[Url] = []
         col_name = self._col
         for row_num in sorted(self.hyperlinks):
             links = self.hyperlinks[row_num]
             r = row_num + 1
             for col in sorted(links) if len(links) > 1 else links:
-                url = links[col]
-                tail = escaped.get(id(url))
-                if tail is None:
-                    tail = escaped[id(url)] = f'location="{_attr(url._link)}" display="{_attr(url._text)}"/>'
-                append(f'<hyperlink ref="{col_name(col)}{r}" {tail}')
-        parts.append("</hyperlinks>")
-        self.fh.write("".join(parts))
+                refs.append(f'<hyperlink ref="{col_name(col)}{r}" ')
+                urls.append(links[col])
+        return refs, urls
 
 
 class Place:
