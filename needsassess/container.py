@@ -18,8 +18,7 @@ from typing import Any, Sequence
 import python_calamine as calamine
 
 from .colors import TabColour, theme_palette
-from .extents import (error_value_cells, may_hold_errors, may_hold_formulas, ods_extents, sheet_extent,
-                      uncached_formula_cells)
+from .extents import error_value_cells, ods_extents, sheet_extent, uncached_formula_cells
 from .package import Unreadable, inflate, join_path, local_name, mb, parse_xml, part_head, read_part, why
 
 #: Largest sheet XML the container keeps after its size check, for a later look-up of formula and
@@ -189,12 +188,8 @@ class Container:
             xml = inflate(self.archive, self.data, sheet.part, self.limits.part_bytes)
         except Exception:  # damage of any kind: calamine meets it too and says so
             return 0
-        # the sheet XML is at hand: when it plainly holds no formula or no error value, a later look-up needs
-        # no second inflate and scan (a blank T/TA answer, say, is looked up in most workbooks)
-        if not may_hold_formulas(xml):
-            self._formulas[sheet.name] = frozenset()
-        if not may_hold_errors(xml):
-            self._errors[sheet.name] = {}
+        # kept for a later look-up of its formula and error cells, which then needs no second inflate
+        # (a blank T/TA answer, say, is looked up in most workbooks)
         if len(xml) <= _KEEP_XML_BYTES:
             self._xml[sheet.name] = xml
         return sheet_extent(xml, budget)
