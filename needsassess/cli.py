@@ -170,6 +170,9 @@ def _progress(args: argparse.Namespace) -> Callable[..., Any] | None:
 
     from tqdm import tqdm
 
+    # no monitor thread (it only tunes the refresh of stalled bars): a process running another thread does
+    # not fork, and the summary scores in a forked child once the files are read (see needsassess.aside)
+    tqdm.monitor_interval = 0
     return partial(tqdm, desc="Reading workbooks", unit="file", file=sys.stderr, leave=False, disable=None)
 
 

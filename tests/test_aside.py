@@ -193,3 +193,17 @@ def test_a_sheet_finished_early_keeps_its_cells_and_takes_no_more(tmp_path):
     book.close()
     read = openpyxl.load_workbook(tmp_path / "early.xlsx")["Early"]
     assert (read["A1"].value, read["B2"].value, read["A3"].value) == ("kept", 2.5, None)
+
+
+def test_the_command_lines_progress_bar_leaves_no_thread_that_would_stop_the_fork(monkeypatch):
+    import argparse
+    import io
+
+    from needsassess import cli
+
+    monkeypatch.setattr(cli, "_is_terminal", lambda stream: True)
+    monkeypatch.setattr(cli.sys, "stderr", io.StringIO())
+    bar = cli._progress(argparse.Namespace(quiet=False))
+    before = threading.active_count()
+    assert list(bar(iter(range(50)), total=50)) == list(range(50))
+    assert threading.active_count() == before
