@@ -126,13 +126,19 @@ def _summarize(args: argparse.Namespace) -> int:
     # read before importing the summary's modules: the reader processes start sooner, and pandas
     # loads while they read (see read._pooled)
     template = load_template(args.template)
+    scoring: dict[str, Any] = {"taxonomy": args.taxonomy, "settings": args.settings}
+
+    def load_scoring() -> None:  # while the files are read: load the scorer's inputs, compile its patterns
+        from .scoring import compile_taxonomy, load_settings
+
+        scoring.update(taxonomy=compile_taxonomy(args.taxonomy), settings=load_settings(args.settings))
+
     assessment = read_folder(args.folder, recursive=args.recursive, template=template, cache=args.cache,
-                             progress=_progress(args))
+                             progress=_progress(args), while_reading=load_scoring)
     from .summary import Summary
 
     # scored aside: the sheets needing no scores are drawn meanwhile (see write_sheets.draw)
-    summary = Summary.scored(assessment, taxonomy=args.taxonomy, settings=args.settings,
-                             source=Path(args.folder), template=template, aside=True)
+    summary = Summary.scored(assessment, **scoring, source=Path(args.folder), template=template, aside=True)
     out = Path(args.output) if args.output else Path("statewide-summary.xlsx")
     written = summary.to_excel(out)
     if args.tables:

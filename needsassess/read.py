@@ -93,7 +93,8 @@ def read_workbook(path: str | os.PathLike[str], *, template: str | os.PathLike[s
 def read_folder(path: str | os.PathLike[str], *, recursive: bool = True,
                 template: str | os.PathLike[str] | Template | None = None, workers: int | None = None,
                 progress: Progress | None = None, limits: Limits | None = None,
-                cache: bool | str | os.PathLike[str] | None = None) -> Assessment:
+                cache: bool | str | os.PathLike[str] | None = None,
+                while_reading: Callable[[], object] | None = None) -> Assessment:
     """Read every workbook in a folder.
 
     Parameters
@@ -120,6 +121,10 @@ def read_folder(path: str | os.PathLike[str], *, recursive: bool = True,
         (:mod:`needsassess.cache`): None follows ``NEEDSASSESS_CACHE`` and
         ``NEEDSASSESS_CACHE_DIR`` (on by default), False reads every file,
         a path keeps the cache there.
+    while_reading : callable, optional
+        Called once, with no arguments, in this process while the reader
+        processes read (after reading when no process is started): a time
+        to prepare what comes next.  What it raises stops the reading.
 
     Returns
     -------
@@ -145,7 +150,7 @@ def read_folder(path: str | os.PathLike[str], *, recursive: bool = True,
     # the per-file results and the tables built of them form no reference cycles (reading 1,000 workbooks
     # leaves nothing for the collector), so it need not walk them again and again
     with collector_paused():
-        fresh = _read_all([found[i] for i in todo], tmpl, limits, workers, progress)
+        fresh = _read_all([found[i] for i in todo], tmpl, limits, workers, progress, while_reading)
         if store is not None:
             store.store(found, ((i, result, blob) for i, (result, blob) in zip(todo, fresh)), kept)
         everything = sorted([*kept.values(), *(result for result, _ in fresh), *skipped], key=lambda r: r.file)
@@ -260,16 +265,18 @@ def _special(mode: int) -> str:
 
 
 def _read_all(found: list[tuple[str, str]], template: Template, limits: Limits | None, workers: int | None,
-              progress: Progress | None) -> list[tuple[FileResult, bytes | None]]:
+              progress: Progress | None, while_reading: Callable[[], object] | None = None
+              ) -> list[tuple[FileResult, bytes | None]]:
     """Each file's result, with its pickle when a reader process sent it (None when read here)."""
     n = len(found)
     if workers is None:
         workers = 1 if n < _POOL_MIN_FILES else max(1, min(os.cpu_count() or 1, 8))
+    meanwhile = [while_reading] if while_reading is not None else []  # emptied when called
     pairs: Iterable[tuple[FileResult, bytes | None]]
     if workers <= 1 or n < 2:
         pairs = ((read_file(p, rel, template, limits), None) for p, rel in found)
     else:
-        pairs = _pooled(found, template, limits, workers)
+        pairs = _pooled(found, template, limits, workers, meanwhile)
     blobs: list[bytes | None] = []
 
     def results() -> Iterator[FileResult]:
@@ -278,16 +285,22 @@ def _read_all(found: list[tuple[str, str]], template: Template, limits: Limits |
             yield result
 
     read = list(_progress(results(), n, progress))
+    stop = _call_all(meanwhile)
+    if stop is not None:
+        raise stop
     return list(zip(read, blobs))
 
 
 def _pooled(found: list[tuple[str, str]], template: Template, limits: Limits | None,
-            workers: int) -> Iterator[tuple[FileResult, bytes | None]]:
+            workers: int, meanwhile: list[Callable[[], object]] | None = None
+            ) -> Iterator[tuple[FileResult, bytes | None]]:
     """Results in file order from a process pool, each with the pickle it came as.
 
     A file that stops its reader process outright (a crash in native code,
     memory exhausted) breaks the pool; the files not yet read are then read
     one by one, each in a process of its own lane, so that file alone fails.
+    The function ``meanwhile`` holds, if any, is taken out and called while
+    the processes read.
     """
     chunk = max(1, min(32, len(found) // (workers * 4)))
     done = 0
@@ -296,15 +309,32 @@ def _pooled(found: list[tuple[str, str]], template: Template, limits: Limits | N
                                  initargs=(template, limits)) as pool:
             results = pool.map(_work, found, chunksize=chunk)  # the reader processes start here
             import_module(".result", __package__)  # the table builder's imports (pandas) load while they read
-            for blob in results:
-                done += 1
-                yield pickle.loads(blob), blob
-        return
+            stop = _call_all(meanwhile or [])
+            if stop is not None:  # the caller's own failure, not the pool's: it ends the reading
+                pool.shutdown(wait=False, cancel_futures=True)
+            else:
+                for blob in results:
+                    done += 1
+                    yield pickle.loads(blob), blob
     except BrokenProcessPool:
         rest = _alone(found[done:], template, limits, workers)
     except (OSError, RuntimeError, ImportError):  # no processes on this system: read here
         rest = [read_file(p, rel, template, limits) for p, rel in found[done:]]
+    else:
+        if stop is not None:
+            raise stop
+        return
     yield from ((result, None) for result in rest)
+
+
+def _call_all(functions: list[Callable[[], object]]) -> BaseException | None:
+    """Take out and call each function; what the first to fail raised (the rest are then not called)."""
+    try:
+        while functions:
+            functions.pop()()
+    except BaseException as exc:  # handed back: raised by the caller where it is not taken for the pool's
+        return exc
+    return None
 
 
 def _alone(found: list[tuple[str, str]], template: Template, limits: Limits | None,

@@ -278,6 +278,21 @@ def score(tables: Any, *, taxonomy: TaxonomyLike = None, settings: SettingsLike 
         return _score(as_tables(tables), load_taxonomy(taxonomy), load_settings(settings))
 
 
+def compile_taxonomy(taxonomy: TaxonomyLike = None) -> Taxonomy:
+    """The taxonomy, loaded, with the patterns scoring matches text with compiled.
+
+    Scoring compiles them on first use (a tenth of a second or more for the
+    shipped taxonomy); a caller with time to spare, such as the summary
+    command while the reader processes work, has it done ahead.
+    """
+    from .sentences import compile_cues
+
+    tax = load_taxonomy(taxonomy)
+    _ = tax.matcher, tax.cue_matcher  # cached on the taxonomy
+    compile_cues(tax)
+    return tax
+
+
 def _score(t: Mapping[str, pd.DataFrame], tax: Taxonomy, st: Settings) -> Scores:
     requests = find_requests(t["responses"], taxonomy=tax, leas=t["leas"])
     spending = check_spending(t["leas"], t["needs"], settings=st)

@@ -147,6 +147,12 @@ def _gate(taxonomy: Taxonomy) -> _Gate | None:
     return _Gate(re.compile(r"(?<!\w)(" + trie_pattern(sorted(kinds)) + r")(?!\w)"), kinds, False)
 
 
+def compile_cues(taxonomy: Taxonomy) -> None:
+    """Compile the sentence splitter and the word gate of ``taxonomy`` now, not on first use."""
+    _splitter(taxonomy)
+    _gate(taxonomy)
+
+
 def candidate_sentences(answers: Sequence[str], taxonomy: Taxonomy
                         ) -> list[tuple[int, list[tuple[int, int]], int]]:
     """(answer, its sentence spans, sentence) of each sentence that may ask for T/TA, in order.

@@ -169,6 +169,16 @@ def test_unwritable_output_exits_2_without_traceback(corpus, tmp_path):
     assert "Traceback" not in result.stderr and "needsassess:" in result.stderr
 
 
+@pytest.mark.parametrize("option, text", [("--taxonomy", "[[topics]\nkey = 1\n"), ("--settings", "[ranking\n")])
+def test_a_broken_taxonomy_or_settings_file_exits_2_and_writes_nothing(corpus, tmp_path, option, text):
+    folder, _ = corpus
+    broken = tmp_path / "broken.toml"
+    broken.write_text(text, encoding="utf-8")
+    result = run("summarize", str(folder), option, str(broken), "-o", str(tmp_path / "out.xlsx"), "-q")
+    assert result.returncode == 2 and not (tmp_path / "out.xlsx").exists()
+    assert "Traceback" not in result.stderr and "needsassess:" in result.stderr and "broken.toml" in result.stderr
+
+
 def test_summarize_refuses_to_overwrite_an_input_workbook(corpus):
     folder, truths = corpus
     target = Path(truths[0].path)

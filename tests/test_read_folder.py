@@ -100,6 +100,36 @@ def test_parallel_read_equals_serial(batch):
     pd.testing.assert_frame_equal(serial.files.drop(columns="mtime"), parallel.files.drop(columns="mtime"))
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_while_reading_is_called_once_while_the_files_are_read(batch, workers):
+    root, serial = batch
+    calls = []
+    a = read_folder(root, workers=workers, cache=False, while_reading=lambda: calls.append(os.getpid()))
+    assert calls == [os.getpid()]
+    pd.testing.assert_frame_equal(a.responses, serial.responses)
+
+
+def test_while_reading_is_called_when_every_file_comes_from_the_cache(tmp_path):
+    root = tmp_path / "in"
+    write_tool(root / "a.xlsx", default_tool())
+    os.utime(root / "a.xlsx", (1.7e9, 1.7e9))  # long settled: kept by the cache
+    read_folder(root, cache=tmp_path / "cache")
+    calls = []
+    a = read_folder(root, cache=tmp_path / "cache", while_reading=lambda: calls.append(1))
+    assert calls == [1] and a.cached == 1
+
+
+def test_what_while_reading_raises_stops_the_reading(batch):
+    root, _ = batch
+
+    def fails():
+        raise InputError("the taxonomy file is gone")
+
+    for workers in (1, 2):
+        with pytest.raises(InputError, match="taxonomy file is gone"):  # an OSError, not taken for the pool's
+            read_folder(root, workers=workers, cache=False, while_reading=fails)
+
+
 def test_progress_wrapper_sees_every_workbook(batch):
     root, _ = batch
     seen = []
