@@ -128,13 +128,16 @@ def _summarize(args: argparse.Namespace) -> int:
     template = load_template(args.template)
     scoring: dict[str, Any] = {"taxonomy": args.taxonomy, "settings": args.settings}
 
-    def load_scoring() -> None:  # while the files are read: load the scorer's inputs, compile its patterns
+    def prepare() -> None:  # while the files are read: load the scorer's inputs and the writer
+        from . import write_leas, write_overview, write_package  # noqa: F401  (imported for later)
+        from .figures import load_layout
         from .scoring import compile_taxonomy, load_settings
 
         scoring.update(taxonomy=compile_taxonomy(args.taxonomy), settings=load_settings(args.settings))
+        load_layout()
 
     assessment = read_folder(args.folder, recursive=args.recursive, template=template, cache=args.cache,
-                             progress=_progress(args), while_reading=load_scoring)
+                             progress=_progress(args), while_reading=prepare)
     from .summary import Summary
 
     # scored aside: the sheets needing no scores are drawn meanwhile (see write_sheets.draw)
