@@ -132,7 +132,7 @@ def _flat(table: pd.DataFrame) -> pd.DataFrame:
             continue
         values = table[col].tolist()
         if any(isinstance(v, _LISTS) for v in values):
-            from .write_cells import clean_text
+            from .cell_text import clean_text
 
             changed[col] = [clean_text(v) if isinstance(v, _LISTS) else v for v in values]
     return table.assign(**changed) if changed else table

@@ -12,7 +12,9 @@ for every cell that shows the same value, on any sheet (LEA names, areas,
 topics, ratings and flags repeat thousands of times).  Then the cell is
 stored, already as XML, on a :class:`~needsassess.write_xlsx.FastWorksheet`.
 The rules live in one place (:meth:`Cells._value` and :meth:`Cells._cell`),
-whichever way a cell is written.
+whichever way a cell is written; what text a cell can hold is in
+:mod:`needsassess.cell_text`, and a sheet laid out block by block gathers
+its cells in a :class:`~needsassess.cell_batch.CellBatch`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import numpy as np
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
+from .cell_text import (CHARS_PER_WIDTH, FORMULA_TRIGGERS, MAX_CELL_CHARS, MAX_LINKS, clean_text, count_lines,
+                        utf16_len, utf16_truncate)
 from .figures import Layout, is_blank
 from .write_xlsx import style_attribute
 
@@ -36,13 +40,6 @@ if TYPE_CHECKING:
     from .write_xlsx import FastWorksheet as Worksheet
     from .write_xlsx import Place
 
-#: Leading characters that make Excel treat typed text as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-#: Excel's limits: characters in a cell, hyperlinks on a sheet.
-MAX_CELL_CHARS = 32_767
-MAX_LINKS = 65_530
-#: Characters of 10-point text per unit of column width, for row heights.
-CHARS_PER_WIDTH = 1.2
 
 #: Kinds whose numbers keep their kind's format when written by :meth:`Cells.value`.
 NUMERIC_KINDS = frozenset({"int", "number", "score", "money", "share", "share_100", "money_left", "int_left",
@@ -67,6 +64,7 @@ _SINGLETONS = frozenset({str, type(None), type(pd.NA), type(pd.NaT)})
 _HASHABLE = _SINGLETONS | {float, int, bool, np.bool_, np.float64, np.int64, pd.Timestamp, dt.datetime, dt.date}
 #: The entry of a value that leaves its cell empty.
 _SKIP: Entry = ("", 0, 1)
+_INFINITE = (math.inf, -math.inf)
 
 
 class Cells:
@@ -166,7 +164,7 @@ class Cells:
         format; anything else is written as :meth:`value` writes it, except
         that text keeps the column's kind.
         """
-        return self._render(ws, col, range(first_row, first_row + len(values)), values, kind, "table")
+        return self.render(ws, col, range(first_row, first_row + len(values)), values, kind, "table")
 
     def blank_cells(self, col: int, rows: Sequence[int], kind: str) -> list[str]:
         """Empty cells in the format of ``kind`` down column ``col`` at ``rows``, not stored: each one's XML."""
@@ -225,16 +223,18 @@ class Cells:
                 plain = list(range(len(xmls)))
         if plain:
             texts_ = [clean_text(texts[i]) for i in plain]
-            for i, x in zip(plain, self._render(ws, col, [rows[i] for i in plain], texts_, kind, "text")):
+            for i, x in zip(plain, self.render(ws, col, [rows[i] for i in plain], texts_, kind, "text")):
                 xmls[i] = x
         return xmls
 
-    def _render(self, ws: Worksheet, col: int, rows: Sequence[int], values: Sequence[object], kind: str,
+    def render(self, ws: Worksheet, col: int, rows: Sequence[int], values: Sequence[object], kind: str,
                 mode: str) -> list[str]:
         """Each value's cell XML in column ``col`` at its row ("" for none), by the rules of ``mode``.
 
-        Texts past Excel's cell limit are cut here, with their note; the
-        shared strings used and the lines of wrapped text are counted.
+        ``mode`` is ``"text"`` (as :meth:`text` writes), ``"value"`` (as
+        :meth:`value`) or ``"table"`` (as :meth:`column`).  Texts past
+        Excel's cell limit are cut here, with their note; the shared strings
+        used and the lines of wrapped text are counted.  Nothing is stored.
         """
         per_line = self._per_line(ws.name, col)
         make = self._cell if mode == "table" else self._value if mode == "value" else self._any_text
@@ -372,7 +372,7 @@ class Cells:
     def _text(self, value: object, kind: str, per_line: float, *, table: bool = False) -> Entry | Cut:
         """The entry of ``value`` as text (``table``: a text of exactly one line's length takes one line)."""
         s = value if value.__class__ is str and value.isascii() else clean_text(value)  # type: ignore[assignment]
-        if len(s) > MAX_CELL_CHARS // 2 and _utf16_len(s) > MAX_CELL_CHARS:
+        if len(s) > MAX_CELL_CHARS // 2 and utf16_len(s) > MAX_CELL_CHARS:
             return Cut(s, kind)
         style = self._text_style(kind, s.startswith(FORMULA_TRIGGERS))
         lines = 1
@@ -444,8 +444,8 @@ class Cells:
 
     def _link_entry(self, ws: Worksheet, text: object, anchor: str | Place, kind: str) -> tuple[str, Url]:
         s = clean_text(text)
-        if len(s) > MAX_CELL_CHARS // 2 and _utf16_len(s) > MAX_CELL_CHARS:
-            s = _utf16_truncate(s, MAX_CELL_CHARS)
+        if len(s) > MAX_CELL_CHARS // 2 and utf16_len(s) > MAX_CELL_CHARS:
+            s = utf16_truncate(s, MAX_CELL_CHARS)
         style = self._style(self.fmt(kind, quote=s.startswith(FORMULA_TRIGGERS), link=True))
         return f'{style} t="s"><v>{self._string(s)}</v></c>', ws.internal_url(anchor, s)
 
@@ -466,145 +466,9 @@ class Cells:
 
     def _cut(self, ws: Worksheet, row: int, col: int, s: str, where: str) -> str:
         keep = MAX_CELL_CHARS - len(self.cut_marker.format(n=10 ** 9))
-        head = _utf16_truncate(s, keep)
+        head = utf16_truncate(s, keep)
         ws.write_comment(row, col, self.cut_note.format(where=where or "at the place this row names"),
                          {"x_scale": 2, "y_scale": 1.5})
         self.cut_cells.append((ws.get_name(), row, col))
         return head + self.cut_marker.format(n=len(s) - len(head))
 
-
-_INFINITE = (math.inf, -math.inf)
-
-
-class CellBatch:
-    """Cells of one sheet gathered in any order, then written column by column.
-
-    A sheet laid out block by block (the LEA profiles) notes its cells here;
-    they are made with one :class:`Cells` call per column and kind and
-    stored as one block of rows
-    (:meth:`~needsassess.write_xlsx.FastWorksheet.put_rows`), so nothing
-    else may be written in those rows.  Rows must be noted in ascending order
-    within each column and kind.  Empty cells are made first, then texts and
-    values, then links, so a cell noted twice keeps the later kind of write.
-    """
-
-    def __init__(self) -> None:
-        self.blank_rows: dict[tuple[int, str], list[int]] = {}
-        self.groups: dict[tuple[str, int, str], tuple[list[int], list[object]]] = {}
-        self.link_groups: dict[tuple[int, str], tuple[list[int], list[object], list[str | Place | None]]] = {}
-
-    def column(self, mode: str, col: int, kind: str) -> tuple[list[int], list[object]]:
-        """The (rows, values) lists of column ``col`` written in ``mode`` ("text" or "value") and ``kind``."""
-        key = (mode, col, kind)
-        found = self.groups.get(key)
-        if found is None:
-            found = self.groups[key] = ([], [])
-        return found
-
-    def text(self, row: int, col: int, value: object, kind: str = "text") -> None:
-        """Note a cell :meth:`Cells.text` writes."""
-        rows, values = self.column("text", col, kind)
-        rows.append(row)
-        values.append(value)
-
-    def value(self, row: int, col: int, value: object, kind: str = "text") -> None:
-        """Note a cell :meth:`Cells.value` writes."""
-        rows, values = self.column("value", col, kind)
-        rows.append(row)
-        values.append(value)
-
-    def blank(self, row: int, col: int, kind: str) -> None:
-        """Note an empty cell in the format of ``kind``."""
-        self.blank_column(col, kind).append(row)
-
-    def link_column(self, col: int, kind: str = "text") -> tuple[list[int], list[object], list[str | Place | None]]:
-        """The (rows, texts, anchors) lists of the links of column ``col`` in ``kind``."""
-        key = (col, kind)
-        found = self.link_groups.get(key)
-        if found is None:
-            found = self.link_groups[key] = ([], [], [])
-        return found
-
-    def blank_column(self, col: int, kind: str) -> list[int]:
-        """The rows of the empty cells of column ``col`` in the format of ``kind``."""
-        return self.blank_rows.setdefault((col, kind), [])
-
-    def link(self, row: int, col: int, text: object, anchor: str | Place | None, kind: str = "text") -> None:
-        """Note a cell :meth:`Cells.link` writes."""
-        rows, texts, anchors = self.link_column(col, kind)
-        rows.append(row)
-        texts.append(text)
-        anchors.append(anchor)
-
-    def write(self, cells: Cells, ws: Worksheet) -> None:
-        """Write every cell noted, then forget them."""
-        made: list[tuple[int, Sequence[int], list[str]]] = []  # (column, rows, cells' XML)
-        for (col, kind), rows in self.blank_rows.items():
-            made.append((col, rows, cells.blank_cells(col, rows, kind)))
-        for (mode, col, kind), (rows, values) in self.groups.items():
-            made.append((col, rows, cells._render(ws, col, rows, values, kind, mode)))
-        for (col, kind), (rows, texts, anchors) in self.link_groups.items():
-            made.append((col, rows, cells.link_cells(ws, col, rows, texts, anchors, kind)))
-        self.__init__()  # type: ignore[misc]
-        made = [m for m in made if m[1]]
-        if not made:
-            return
-        top = min(rows[0] for _, rows, _ in made)
-        bottom = max(rows[-1] for _, rows, _ in made)
-        left = min(col for col, _, _ in made)
-        right = max(col for col, _, _ in made)
-        block = [[""] * (bottom - top + 1) for _ in range(right - left + 1)]
-        for col, rows, xmls in made:
-            column = block[col - left]
-            for r, x in zip(rows, xmls):
-                if x:
-                    column[r - top] = x
-        ws.put_rows(top, left, block)
-
-
-def count_lines(s: str, per_line: float) -> int:
-    """Lines text ``s`` takes when wrapped at ``per_line`` characters."""
-    if "\n" in s:
-        return sum(1 + int(len(part) / per_line) for part in s.split("\n"))
-    return 1 + int(len(s) / per_line)
-
-
-def clean_text(value: object) -> str:
-    """``value`` as a string that can be stored in a workbook.
-
-    Lists read as "a; b", mappings as "key: value; ...".  Characters XML
-    cannot carry (lone surrogates from undecodable file names, U+FFFE and
-    U+FFFF) become U+FFFD.
-    """
-    if isinstance(value, str):
-        s = value
-    elif isinstance(value, Mapping):
-        s = "; ".join(f"{k}: {clean_text(v)}" for k, v in value.items())
-    elif isinstance(value, (list, tuple, set, frozenset)):
-        s = "; ".join(clean_text(v) for v in value if not is_blank(v))
-    else:
-        s = str(value)
-    if s.isascii():
-        return s
-    try:
-        s.encode("utf-8")
-    except UnicodeEncodeError:
-        s = "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in s)
-    if "\ufffe" in s or "\uffff" in s:
-        s = s.replace("\ufffe", "\ufffd").replace("\uffff", "\ufffd")
-    return s
-
-
-def _utf16_len(s: str) -> int:
-    return len(s) + sum(1 for ch in s if ord(ch) > 0xFFFF)
-
-
-def _utf16_truncate(s: str, limit: int) -> str:
-    if _utf16_len(s) <= limit:
-        return s
-    n = 0
-    for i, ch in enumerate(s):
-        n += 2 if ord(ch) > 0xFFFF else 1
-        if n > limit:
-            return s[:i]
-    return s

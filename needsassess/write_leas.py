@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from . import figures
+from .cell_batch import CellBatch
 from .figures import sheet_spec
 from .write import anchor
-from .write_cells import CellBatch
 from .write_xlsx import Place
 from .write_sheets import (TABLE_TOP, Column, Context, plan_columns, print_setup, sort_frame, table_id,
                            title_block, write_rows)

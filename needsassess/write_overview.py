@@ -15,7 +15,7 @@ import pandas as pd
 from . import figures
 from .figures import sheet_spec
 from .write import anchor
-from .write_cells import clean_text
+from .cell_text import clean_text
 from .write_sheets import Context, print_setup
 
 if TYPE_CHECKING:

@@ -32,7 +32,7 @@ from needsassess.problems import CODES
 from needsassess.read import read_folder, read_workbook
 from needsassess.summary import summarize
 from needsassess.tables import READER_TABLES
-from needsassess.write_cells import FORMULA_TRIGGERS
+from needsassess.cell_text import FORMULA_TRIGGERS
 
 LAYOUT = load_layout()
 #: What a bad file may cost, measured per file (generous: CI machines are slow and shared).

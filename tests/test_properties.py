@@ -39,7 +39,7 @@ from fake_summary import excel_text, table_rows
 from hostile import QUESTIONS, default_tool, write_tool
 from needsassess.figures import load_layout
 from needsassess.summary import summarize
-from needsassess.write_cells import FORMULA_TRIGGERS
+from needsassess.cell_text import FORMULA_TRIGGERS
 
 EXAMPLES = int(os.environ.get("NEEDSASSESS_PROPERTY_EXAMPLES", "25"))
 PIPELINE = settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None, print_blob=True,

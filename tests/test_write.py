@@ -24,8 +24,8 @@ from needsassess import write, write_cells, write_sheets
 from needsassess.figures import is_blank, lea_names, load_layout, sheet_spec
 from needsassess.problems import OutputError
 from needsassess.write import write_summary
-from needsassess.write_cells import FORMULA_TRIGGERS, MAX_CELL_CHARS
-from needsassess.write_cells import CHARS_PER_WIDTH, NUMBER_COLUMNS, NUMERIC_KINDS, Cells, clean_text, count_lines
+from needsassess.cell_text import CHARS_PER_WIDTH, FORMULA_TRIGGERS, MAX_CELL_CHARS, clean_text, count_lines
+from needsassess.write_cells import NUMBER_COLUMNS, NUMERIC_KINDS, Cells
 from needsassess.write_package import FastWorkbook
 
 LAYOUT = load_layout()
