@@ -59,6 +59,12 @@ class Aside(Generic[T]):
         if fork if fork is not None else can_fork():
             self._start()
 
+    def __copy__(self) -> Aside[T]:
+        return self  # one child, one pipe: a copy would read and close them a second time
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Aside[T]:
+        return self
+
     @property
     def forked(self) -> bool:
         """True while a child is working out the result (or has, and it is not yet collected)."""
@@ -93,10 +99,12 @@ class Aside(Generic[T]):
         self._finalizer = weakref.finalize(self, _stop, pid, read_end)
 
     def _collect(self) -> object:
-        """The child's result, or _MISSING when it failed or died (it is collected either way)."""
+        """The child's result, or _MISSING when it failed or died (it is collected either way).
+
+        Interrupted while waiting (Ctrl-C), the child is stopped and
+        collected before the interruption goes on.
+        """
         pid, fd = self._pid, self._fd
-        self._finalizer.detach()
-        self._pid, self._fd = 0, -1
         chunks = []
         try:
             while True:
@@ -106,9 +114,14 @@ class Aside(Generic[T]):
                 chunks.append(chunk)
         except OSError:
             chunks = []
-        finally:
-            os.close(fd)
-            status = _wait(pid)
+        except BaseException:
+            self._pid, self._fd = 0, -1
+            self._finalizer()  # kills, closes and collects
+            raise
+        self._finalizer.detach()
+        self._pid, self._fd = 0, -1
+        os.close(fd)
+        status = _wait(pid)
         if status != 0 or not chunks:
             return _MISSING
         try:

@@ -23,7 +23,7 @@ from .package import Unreadable, inflate, join_path, local_name, mb, parse_xml, 
 
 #: Largest sheet XML the container keeps after its size check, for a later look-up of formula and
 #: error cells (a tab of the tool is some 10 KB; larger ones are inflated again when looked up).
-_KEEP_XML_BYTES = 1 << 20
+_KEEP_XML_BYTES = 256 << 10
 
 #: File name endings taken for workbooks when a folder is listed.
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".xlsb", ".ods"})

@@ -28,13 +28,15 @@ _ADDRESS = re.compile(rb"\sr\s*=\s*[\"']\s*([A-Za-z]*)([0-9]*)")
 _ODS_TAG = re.compile(rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*)>")
 _ODS_NAME = re.compile(rb"table:name\s*=\s*\"([^\"]*)\"")
 _ODS_REPEAT = re.compile(rb"table:number-(?:rows|columns)-repeated\s*=\s*\"\s*([0-9]+)")
-# A formula cell whose cached value is missing or empty.
+# A formula cell whose cached value is missing or empty (group 2: its empty value tag, if any).  An empty
+# value of a text formula (t="str") is a saved value: the formula's result is "" (IF(A1="","",A1)).
 _UNCACHED = re.compile(
     rb"<(?:\w+:)?c\b([^>]*?)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
-    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
+    rb"(<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
 # The same, found from its formula tag, for sheets whose tags carry no namespace prefix (as Excel writes
-# them): the search skips to each "<f" at C speed instead of trying every cell.
-_UNCACHED_FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+# them): the search skips to each "<f" at C speed instead of trying every cell (group 1: the empty value).
+_UNCACHED_FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>[^<]*</f>)\s*(<v\s*/>|<v>\s*</v>)?\s*</c>")
+_TEXT_TYPE = re.compile(rb"\bt\s*=\s*[\"']str[\"']")
 _CELL_HEAD = re.compile(rb"<c\b([^>]*?)>\s*")
 _REF = re.compile(rb"\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
 # A cell holding an error value (#REF!, #DIV/0!), which calamine reads as an empty cell.
@@ -171,18 +173,27 @@ def uncached_formula_cells(xml: bytes) -> frozenset[tuple[int, int]]:
     --------
     >>> sorted(uncached_formula_cells(b'<c r="B2"><f>A1*2</f></c><c r="C2"><f>A1</f><v>3</v></c>'))
     [(1, 1)]
+    >>> sorted(uncached_formula_cells(b'<c r="B3" t="str"><f>IF(A1="","",A1)</f><v></v></c>'))  # result ""
+    []
     """
     if not may_hold_formulas(xml):
         return frozenset()
     if b":f" in xml or b":c" in xml:  # prefixed tags (or text that looks like them): try every cell
-        return frozenset(cell for m in _UNCACHED.finditer(xml) if (cell := _cell_of(m.group(1))) is not None)
+        return frozenset(cell for m in _UNCACHED.finditer(xml) if _no_value(m.group(1), m.group(2))
+                         and (cell := _cell_of(m.group(1))) is not None)
     cells = set()
     for match in _UNCACHED_FORMULA.finditer(xml):
         at = match.start()
         head = _CELL_HEAD.fullmatch(xml, xml.rfind(b"<c", 0, at), at)  # the formula opens its cell
-        if head is not None and (cell := _cell_of(head.group(1))) is not None:
+        if (head is not None and _no_value(head.group(1), match.group(1))
+                and (cell := _cell_of(head.group(1))) is not None):
             cells.add(cell)
     return frozenset(cells)
+
+
+def _no_value(attributes: bytes, empty_value: bytes | None) -> bool:
+    """Whether a formula cell with these attributes and this empty value tag (or none) has no saved value."""
+    return empty_value is None or _TEXT_TYPE.search(attributes) is None
 
 
 def error_value_cells(xml: bytes) -> dict[tuple[int, int], str]:

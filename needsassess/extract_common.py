@@ -56,14 +56,15 @@ class Context:
         return [c for c in cells if c in found] if found else []
 
     def report_empty(self, grid: Grid, cells: Iterable[tuple[int, int]], what: str,
-                     label: Callable[[tuple[int, int]], str] | None = None) -> bool:
+                     label: Callable[[tuple[int, int]], str] | None = None, *, first: bool = False) -> bool:
         """Report why cells read as empty are empty, if the sheet XML says; True when one was reported.
 
         ``formula-no-value`` once for the formulas without a saved value
         among ``cells`` (:meth:`report_uncached`), and ``cell-error`` for
-        each cell holding an error value such as ``#REF!``.  ``label``
-        gives the name of a cell's row (an indicator, a capacity) for the
-        message.
+        each cell holding an error value such as ``#REF!`` (only the first,
+        in the order given, with ``first``: cells that are candidates for
+        one value).  ``label`` gives the name of a cell's row (an indicator,
+        a capacity) for the message.
         """
         cells = list(cells)
         said = self.report_uncached(grid, cells, what)
@@ -75,6 +76,8 @@ class Context:
                 self.problem("cell-error", grid, cell,
                              f"{at(grid, cell)}: {named} holds the error value {error}; it was read as empty")
                 said = True
+                if first:
+                    break
         return said
 
     def report_uncached(self, grid: Grid, cells: Iterable[tuple[int, int]], what: str) -> bool:

@@ -138,7 +138,7 @@ def extract_lea(home: Grid | None, others: Sequence[Grid], ctx: Context) -> LeaI
         if cell is None:
             if spec.required:
                 row_cells = [(pos[0], c) for c in range(grid.extent(*pos)[1] + 1, grid.ncols + 64)]
-                if not ctx.report_empty(grid, row_cells, spec.labels[0]):
+                if not ctx.report_empty(grid, row_cells, spec.labels[0], first=True):
                     ctx.problem("field-empty", grid, pos, f"{at(grid, pos)}: {spec.labels[0]!r} is empty")
             continue
         parsed = _parse(spec.type, raw, spec.digits, template)

@@ -139,7 +139,11 @@ def read_folder(path: str | os.PathLike[str], *, recursive: bool = True,
     """
     root = Path(path)
     if root.is_file():
-        return read_workbook(root, template=template, limits=limits)
+        assessment = read_workbook(root, template=template, limits=limits)
+        stop = _call_all([while_reading] if while_reading is not None else [])
+        if stop is not None:
+            raise stop
+        return assessment
     if not root.is_dir():
         raise InputError(f"no such folder: {root}")
     tmpl = load_template(template)

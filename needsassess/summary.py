@@ -80,10 +80,11 @@ class Summary:
     assessment : Assessment
         The reader's result (tables ``leas``, ``responses``, ``ratings``,
         ``needs``, ``indicators``, ``problems``, ``files``).
-    scores : Scores
+    scores : Scores or callable
         The scorer's result (tables ``topics``, ``lea_topics``,
         ``tta_plan``, ``cohorts``, ``tta_requests``, ``spending`` and the
-        ``settings`` in force).
+        ``settings`` in force), or a function that gives it, called when the
+        scores are first used (see :meth:`scored` with ``aside=True``).
     source : path, optional
         The folder that was read.
     template : path or Template, optional
@@ -176,6 +177,16 @@ class Summary:
         """The scorer's :class:`~needsassess.scoring.Scores`."""
         self._settle()
         return self._scores
+
+    @scores.setter
+    def scores(self, value: Any) -> None:
+        self._later = None
+        self._take_scores(value)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # pickled or copied: with its scores, not with the way they are being worked out
+        self._settle()
+        return dict(self.__dict__)
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:

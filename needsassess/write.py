@@ -186,11 +186,15 @@ def build_workbook(summary: Any, path: Path, *, layout: Layout) -> None:
     with collector_paused():
         try:
             write_sheets.draw(workbook, Cells(workbook, layout), summary, layout)
-        finally:
-            try:
-                workbook.close()
-            except FileCreateError as exc:  # only reached when drawing succeeded
-                raise OutputError(f"cannot write {path}: {exc}") from exc
+        except BaseException:
+            # Abandoned, not closed: a half-drawn workbook (links to profiles not laid out yet) could only
+            # fail to close and hide what stopped the drawing; write_summary removes its file.
+            workbook.fileclosed = True
+            raise
+        try:
+            workbook.close()
+        except FileCreateError as exc:
+            raise OutputError(f"cannot write {path}: {exc}") from exc
 
 
 def quote_sheet(name: str) -> str:

@@ -1,8 +1,9 @@
 """The LEA-by-LEA sheets of the summary: the LEA x topic matrix and the LEA profiles.
 
-The profiles are drawn first: every LEA name on the other sheets links to
-the LEA's block, so the blocks' rows must be known before those links are
-written.
+Every LEA name on the other sheets links to the LEA's profile block.  The
+blocks' rows are known only once the scores are in (a block lists the LEA's
+top topics), so those links lead to a :class:`~needsassess.write_xlsx.Place`
+per LEA, which :func:`draw_profiles` places when it lays the blocks out.
 """
 
 from __future__ import annotations

@@ -486,11 +486,9 @@ class FastWorksheet(Worksheet):
         return super()._write_url(row, col, *args, **kwargs)
 
     def _write_hyperlinks(self) -> None:
-        for url in self._places:
-            location = url._place.location  # type: ignore[attr-defined]
-            if location is None:
-                raise ValueError(f"a link on sheet {self.name!r} leads to a place never laid out")
-            url._link = location
+        for url in self._places:  # shared by the workbook's sheets: those laid out lead there from now on
+            if url._place.location is not None:  # type: ignore[attr-defined]
+                url._link = url._place.location  # type: ignore[attr-defined]
         if not self.hyperlinks:
             return
         if self._stock_links and any(u._link_type in (UrlTypes.URL, UrlTypes.EXTERNAL) or u._tip
@@ -501,6 +499,9 @@ class FastWorksheet(Worksheet):
         tails: dict[int, str] = {}
         for url in urls:
             if id(url) not in tails:
+                place = getattr(url, "_place", None)
+                if place is not None and place.location is None:
+                    raise ValueError(f"a link on sheet {self.name!r} ({url._text!r}) leads to a place never laid out")
                 tails[id(url)] = f'location="{_attr(url._link)}" display="{_attr(url._text)}"/>'
         self.fh.write("<hyperlinks>" + "".join(map(str.__add__, refs, [tails[id(u)] for u in urls]))
                       + "</hyperlinks>")

@@ -209,3 +209,60 @@ def test_the_command_lines_progress_bar_leaves_no_thread_that_would_stop_the_for
     before = threading.active_count()
     assert list(bar(iter(range(50)), total=50)) == list(range(50))
     assert threading.active_count() == before
+
+
+@forks
+def test_an_interruption_while_waiting_stops_and_collects_the_child():
+    import signal
+    import time
+
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    later = Aside(lambda: time.sleep(30))
+    pid = later._pid
+    old = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.3)
+    started = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            later.result()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    assert time.monotonic() - started < 10
+    with pytest.raises(ChildProcessError):  # killed and collected: no such child any more
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_summary_copied_or_pickled_before_its_scores_come_takes_them_along():
+    import copy
+    import pickle
+
+    for make in (copy.copy, copy.deepcopy, lambda s: pickle.loads(pickle.dumps(s))):
+        asked: list[str] = []
+        _, later = _later_summary(asked)
+        twin = make(later)
+        assert asked == ["scores"] and later._later is None and twin._later is None
+        assert twin.topics.equals(later.topics)
+    aside = Aside(lambda: 5)
+    assert copy.deepcopy(aside) is aside and copy.copy(aside) is aside and aside.result() == 5
+
+
+def test_what_stops_the_drawing_is_what_the_caller_sees(tmp_path, monkeypatch):
+    from needsassess import write_sheets
+
+    drawn = []
+    draw_table = write_sheets.draw_table
+
+    def fails_on_the_second(*args, **kwargs):
+        drawn.append(kwargs.get("table_name"))
+        if len(drawn) == 2:
+            raise RuntimeError("the disk went away")
+        return draw_table(*args, **kwargs)
+
+    monkeypatch.setattr(write_sheets, "draw_table", fails_on_the_second)
+    _, later = _later_summary([])
+    with pytest.raises(RuntimeError, match="the disk went away"):  # not "a link leads to a place never laid out"
+        later.to_excel(tmp_path / "summary.xlsx")
+    assert drawn[0].startswith("answers") and list(tmp_path.iterdir()) == []

@@ -119,6 +119,12 @@ def test_while_reading_is_called_when_every_file_comes_from_the_cache(tmp_path):
     assert calls == [1] and a.cached == 1
 
 
+def test_while_reading_is_called_for_a_single_workbook_too(tmp_path):
+    calls = []
+    a = read_folder(write_tool(tmp_path / "one.xlsx", default_tool()), while_reading=lambda: calls.append(1))
+    assert calls == [1] and len(a.leas) == 1
+
+
 def test_what_while_reading_raises_stops_the_reading(batch):
     root, _ = batch
 

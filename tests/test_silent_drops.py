@@ -222,6 +222,14 @@ def test_an_error_value_as_a_rating_or_t_ta_answer_is_reported_naming_the_capaci
     assert "T/TA answer" in found[1][2] and "#N/A" in found[1][2] and USE_DATA in found[1][2]
 
 
+def test_only_the_first_error_among_candidates_for_one_value_is_reported():
+    ctx = context(errors=lambda name: {(0, 3): "#N/A", (0, 7): "#REF!"})
+    grid = Grid("1. LEA Information", [["State LEA ID", "", "", "", "", "", "", "", ""]])
+    cells = [(0, c) for c in range(1, 9)]
+    assert ctx.report_empty(grid, cells, "State LEA ID", first=True)
+    assert [(code, cell) for code, cell, _ in problems(ctx)] == [("cell-error", "D1")]
+
+
 def test_empty_answers_that_are_truly_empty_are_not_reported():
     ctx = context(errors=lambda name: {(9, 9): "#REF!"})
     extract_capacity(capacity_grid([(USE_DATA, 2.0, ""), (ENGAGE, "", "N")]), "WRE", ctx)
@@ -242,6 +250,22 @@ def test_error_values_in_ratings_fields_and_amounts_of_a_real_workbook(tmp_path)
                      ("cell-error", "4b. Analyze SHS Needs", "#N/A"),
                      ("cell-error", "5. Address Prioritized Needs", "#VALUE!")}
     assert len(a.ratings) == 9 and list(a.files.status) == ["read"]
+
+
+def test_a_t_ta_formula_whose_saved_result_is_empty_text_is_no_problem(tmp_path):
+    tool = default_tool()
+    capacity, rating, _ = tool.ratings["SHS"][1]
+    tool.ratings["SHS"][1] = (capacity, rating, '=IF(1,"","")')
+    path = write_tool(tmp_path / "tta-formula.xlsx", tool)
+    uncached = read_workbook(path)  # as openpyxl writes it: no saved value
+    assert [(p.code, p.cell) for p in uncached.problems.itertuples()] == [("formula-no-value", "C21")]
+    # as Excel and LibreOffice save it once calculated: a text formula whose value is ""
+    part = "xl/worksheets/sheet" + str(1 + [n.lower() for n in openpyxl.load_workbook(path).sheetnames]
+                                       .index("4b. analyze shs needs")) + ".xml"
+    hostile._rewrite(path, path, part, lambda xml: xml.replace(b'<c r="C21"', b'<c t="str" r="C21"', 1))
+    calculated = read_workbook(path)
+    assert calculated.problems.empty and list(calculated.files.status) == ["read"]
+    assert len(calculated.ratings) == 9
 
 
 @pytest.mark.parametrize("label", ["=A1", "#REF!"])
