@@ -21,8 +21,9 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from .capacity_block import content_words
 from .extract_answers import answer_positions, answer_text, looks_like_question, right_box, skip_labels
-from .extract_capacity import content_words, extract_capacity
+from .extract_capacity import extract_capacity
 from .extract_common import NUMBER_PREFIX, Context, norm_question, strip_number
 from .extract_indicators import extract_indicators, match_indicator
 from .sheets import Grid, Labels, Text, a1

@@ -1,105 +1,22 @@
-"""The capacity self-rating block of an analysis tab.
+"""The capacity self-rating block of an analysis tab, read row by row.
 
-A header row holds a capacity column and either a rating column or one
-column per scale level (marked with an X); a T/TA column is optional.  The
-columns may come in any order.  One row per capacity follows.
+The block is found, and each row read, by :mod:`needsassess.capacity_block`;
+here every row with a rating or T/TA answer becomes a rating, an empty one
+is looked up in the sheet XML (a formula without a saved value, an error
+value), and a row showing no capacity label is kept or reported
+(:func:`settle_unlabelled`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
+from .capacity_block import (HEADER_MAX_WORDS, CapacityBlock, find_block, has_answer, match_capacity, read_row,
+                             row_label)
 from .extract_common import Context, at, quoted
-from .sheets import Grid, Labels, a1, closest, folded
-from .template import CapacitySpec, Template, normalize
-from .values import is_blank, parse_rating, parse_yes_no, raw_text, text_value
-
-#: Header cells longer than this many words are sentences, not column labels.
-HEADER_MAX_WORDS = 8
-
-
-@dataclass
-class CapacityBlock:
-    """Where the block sits: its header row and last row (0-based)."""
-
-    header_row: int
-    last_row: int
-    columns: dict[str, int]
-    scale_columns: dict[int, int]
-
-
-@lru_cache(maxsize=8)
-def _columns(template: Template) -> Labels:
-    return Labels(template.capacity_columns)
-
-
-@lru_cache(maxsize=32)
-def _capacity_index(template: Template, area: str) -> tuple[dict[str, CapacitySpec],
-                                                             list[tuple[frozenset[str], CapacitySpec]]]:
-    exact: dict[str, CapacitySpec] = {}
-    bags = []
-    for spec in template.capacities_for(area):
-        for text in (spec.label, *spec.aliases):
-            exact.setdefault(normalize(text), spec)
-            bags.append((content_words(text), spec))
-    return exact, bags
-
-
-@lru_cache(maxsize=8)
-def _scale_words(template: Template) -> dict[str, int]:
-    return {normalize(word): level for level, words in template.capacity_scale.items() for word in words}
-
-
-def content_words(text: str) -> frozenset[str]:
-    """Words of four letters or more: a cheap stand-in for content words."""
-    return frozenset(w for w in folded(text).split() if len(w) >= 4)
-
-
-@lru_cache(maxsize=16384)
-def match_capacity(text: str, area: str, template: Template, *, min_overlap: float = 0.5) -> CapacitySpec | None:
-    """The template capacity a label names: exactly, else by shared words."""
-    exact, bags = _capacity_index(template, area)
-    spec = exact.get(folded(text))
-    if spec is not None:
-        return spec
-    return closest(content_words(text), bags, min_overlap)
-
-
-def find_block(grid: Grid, template: Template) -> CapacityBlock | None:
-    """The first header row with a capacity column and a rating (or scale) column."""
-    labels = _columns(template)
-    scale = _scale_words(template)
-    rows: dict[int, dict[str, int]] = {}
-    scales: dict[int, dict[int, int]] = {}
-    matched = labels.hits(grid.texts, "contains", HEADER_MAX_WORDS)
-    for t, key in matched:
-        rows.setdefault(t.row, {}).setdefault(key, t.col)
-    if scale:
-        labelled = {id(t) for t, _ in matched}
-        for t in grid.texts:
-            if 0 < t.words <= HEADER_MAX_WORDS and id(t) not in labelled:
-                level = scale.get(t.norm)
-                if level is not None:
-                    scales.setdefault(t.row, {}).setdefault(level, t.col)
-    for r in sorted(rows):
-        cols = rows[r]
-        if "capacity" not in cols:
-            continue
-        scale = _numeric_scale(grid, r, template) | scales.get(r, {}) if "rating" not in cols else {}
-        if "rating" in cols or len(scale) >= 3:
-            return CapacityBlock(r, r, cols, scale)
-    return None
-
-
-def _numeric_scale(grid: Grid, row: int, template: Template) -> dict[int, int]:
-    """Header cells holding a bare level number (1, 2, 3, 4)."""
-    out: dict[int, int] = {}
-    for c, v in grid.row_values(row):
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and v == int(v) and int(v) in template.capacity_scale:
-            out.setdefault(int(v), c)
-    return out
+from .sheets import Grid, a1
+from .template import CapacitySpec, Template
+from .values import text_value
 
 
 def extract_capacity(grid: Grid, area: str, ctx: Context, *, stop_rows: frozenset[int] = frozenset()
@@ -152,7 +69,7 @@ def extract_capacity(grid: Grid, area: str, ctx: Context, *, stop_rows: frozense
             break  # a question: the block is over
         blank_run = 0
         block.last_row = r
-        rating, raw, cell, tta = _read_row(grid, r, block, template, ctx)
+        rating, raw, cell, tta = read_row(grid, r, block, template, ctx)
         if not raw and rating_col is not None:
             unrated.append(cell)
         if tta is None and tta_col is not None and grid.blank(r, tta_col):
@@ -165,7 +82,7 @@ def extract_capacity(grid: Grid, area: str, ctx: Context, *, stop_rows: frozense
     # an empty rating or T/TA answer may be a formula Excel never calculated, or an error value such as
     # #REF! (looked up only now, when one is empty: the sheet XML is scanned)
     def capacity(cell: tuple[int, int]) -> str:
-        return _label(grid, cell[0], cap_col)
+        return row_label(grid, cell[0], cap_col)
 
     if unrated:
         ctx.report_empty(grid, unrated, "the capacity rating", label=capacity)
@@ -217,12 +134,12 @@ def settle_unlabelled(grid: Grid, area: str, ctx: Context, block: CapacityBlock,
     """
     template = ctx.template
     cap_col = block.columns["capacity"]
-    rated = [r for r in rows if _has_answer(grid, r, block, template)]
+    rated = [r for r in rows if has_answer(grid, r, block, template)]
     if not rated:
         return [row for _, row in placed]
     known: dict[int, CapacitySpec | None] = {}
     for r in range(block.header_row + 1, max(block.last_row, rated[-1]) + 1):
-        label = _label(grid, r, cap_col)
+        label = row_label(grid, r, cap_col)
         if label:
             known[r] = match_capacity(label, area, template)
     told = _told_by_merges(grid, area, block, rated, known, template)
@@ -256,7 +173,7 @@ def _told_by_merges(grid: Grid, area: str, block: CapacityBlock, rated: list[int
             continue
         label = text_value(grid.value(*top))
         if label and top[0] > block.header_row and top not in taken \
-                and not _has_answer(grid, top[0], block, template):
+                and not has_answer(grid, top[0], block, template):
             taken.add(top)
             known.pop(top[0], None)  # the label belongs to this row, not to the unrated row above
             told[r] = (label, match_capacity(label, area, template), "merged")
@@ -291,7 +208,7 @@ def _settle_row(grid: Grid, r: int, area: str, ctx: Context, block: CapacityBloc
                 told: tuple[str, CapacitySpec | None, str] | None) -> tuple[Any, ...] | None:
     """Report one unlabelled rated row; its rating row when the capacity was told."""
     cap_col = block.columns["capacity"]
-    rating, raw, cell, tta = _read_row(grid, r, block, ctx.template, ctx)
+    rating, raw, cell, tta = read_row(grid, r, block, ctx.template, ctx)
     answer = _answer_text(raw, tta)
     where = at(grid, (r, cap_col))
     top = grid.top_left(r, cap_col)
@@ -332,50 +249,3 @@ def _answer_text(raw: str, tta: bool | None) -> str:
     if not raw:
         return f'answer "{said}" to T/TA wanted (no rating)'
     return f"rating {quoted(raw)}" + (f" (T/TA wanted: {said})" if said else "")
-
-
-def _label(grid: Grid, r: int, col: int) -> str:
-    """The label row r shows in a column ("" when empty or covered by a merged area begun above)."""
-    cell = grid.top_left(r, col)
-    return text_value(grid.value(*cell)) if cell[0] == r else ""
-
-
-def _has_answer(grid: Grid, r: int, block: CapacityBlock, template: Template) -> bool:
-    """True when row r holds a valid rating or T/TA answer (read without reporting problems)."""
-    rating, _, _, tta = _read_row(grid, r, block, template, None)
-    return rating is not None or tta is not None
-
-
-def _read_row(grid: Grid, r: int, block: CapacityBlock, template: Template, ctx: Context | None
-              ) -> tuple[int | None, str, tuple[int, int], bool | None]:
-    """Rating, its raw text, its cell and the T/TA answer of a row; problems reported to ``ctx`` if given."""
-    rating, raw, cell = _rating(grid, r, block.columns.get("rating"), block.scale_columns, template, ctx)
-    tta = None
-    tta_col = block.columns.get("tta_wanted")
-    if tta_col is not None:
-        parsed = parse_yes_no(grid.value(r, tta_col), template)
-        if parsed.status == "invalid" and ctx is not None:
-            ctx.problem("tta-invalid", grid, (r, tta_col),
-                        f"{at(grid, (r, tta_col))}: T/TA wanted {quoted(parsed.raw)} is not yes or no")
-        tta = parsed.value if parsed.ok else None
-    return rating, raw, cell, tta
-
-
-def _rating(grid: Grid, r: int, rating_col: int | None, scale_columns: dict[int, int], template: Template,
-            ctx: Context | None) -> tuple[int | None, str, tuple[int, int]]:
-    if rating_col is not None:
-        cell = (r, rating_col)
-        parsed = parse_rating(grid.value(*cell), template)
-        if parsed.status == "invalid" and ctx is not None:
-            ctx.problem("rating-invalid", grid, cell,
-                        f"{at(grid, cell)}: rating {quoted(parsed.raw)} is not a number from 1 to 4")
-        return (parsed.value if parsed.ok else None), parsed.raw, cell
-    marked = [(level, c) for level, c in sorted(scale_columns.items()) if not is_blank(grid.value(r, c))]
-    if not marked:
-        first = min(scale_columns.values())
-        return None, "", (r, first)
-    level, c = marked[0]
-    if len(marked) > 1 and ctx is not None:
-        ctx.problem("rating-invalid", grid, (r, c),
-                    f"{at(grid, (r, c))}: more than one rating is marked; the lowest, {level}, was kept")
-    return level, raw_text(grid.value(r, c)), (r, c)

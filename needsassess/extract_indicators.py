@@ -14,7 +14,7 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any
 
-from .extract_capacity import content_words
+from .capacity_block import content_words
 from .extract_common import Context, at, quoted
 from .sheets import Grid, Labels, a1, closest, folded
 from .template import IndicatorSpec, Template
