@@ -405,12 +405,3 @@ def test_a_formula_without_value_in_a_data_cell_is_reported(scratch):
     a = read_workbook(write_tool(scratch / "formula-in-data.xlsx", tool))
     p = a.problems[a.problems.code == "formula-no-value"]
     assert list(p.sheet) == ["3a. WRE Data"] and list(p.cell) == ["D4"]
-
-
-@pytest.mark.parametrize("label", ["=A1", "#REF!"])
-def test_a_capacity_label_without_a_text_value_is_reported(scratch, label):
-    tool = default_tool()
-    _, rating, tta = tool.ratings["EUT"][0]
-    tool.ratings["EUT"][0] = (label, rating, tta)
-    a = read_workbook(write_tool(scratch / "capacity-label.xlsx", tool))
-    assert len(a.ratings) == 9 and len(a.problems) == 1  # told by the template's order, and reported

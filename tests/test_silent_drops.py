@@ -276,7 +276,7 @@ def test_a_capacity_label_without_a_text_value_in_a_workbook(tmp_path, label):
     a = read_workbook(write_tool(tmp_path / "capacity-label.xlsx", tool))
     eut = a.ratings[a.ratings.area == "EUT"]
     assert list(eut.capacity_key) == ["use_data", "engage_partners", "sustain"]
-    assert list(eut.rating) == [2, 3, 1] and list(a.files.status) == ["read"]
+    assert list(eut.rating) == [2, 3, 1] and len(a.ratings) == 9 and list(a.files.status) == ["read"]
     [p] = a.problems.itertuples()
     assert (p.sheet, p.cell) == ("4c. Analyze EUT Needs", "A20")
     assert p.code == ("formula-no-value" if label.startswith("=") else "row-label-missing")
