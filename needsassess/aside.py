@@ -1,10 +1,10 @@
 """Work done aside: a function run by a forked copy of this process while this one goes on.
 
 The summary command scores the LEAs while it draws the sheets that need no
-scores (the answers, ratings and needs of every LEA): on two cores the
-scoring then costs next to no time of its own.  A forked child shares the
-parent's tables without copying or pickling them; only its result comes
-back, pickled, through a pipe.
+scores (the answers, ratings and needs of every LEA): on two cores the two
+overlap, and the summary waits only for what scoring takes beyond the
+drawing.  A forked child shares the parent's tables without copying or
+pickling them; only its result comes back, pickled, through a pipe.
 
 Forking is used only where it is safe and cheap: on Linux (macOS frameworks
 do not survive a fork; Windows has none) and when this process runs no
