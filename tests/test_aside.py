@@ -266,3 +266,37 @@ def test_what_stops_the_drawing_is_what_the_caller_sees(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="the disk went away"):  # not "a link leads to a place never laid out"
         later.to_excel(tmp_path / "summary.xlsx")
     assert drawn[0].startswith("answers") and list(tmp_path.iterdir()) == []
+
+
+@forks
+def test_the_summary_command_scores_in_a_forked_child_after_reading_with_processes(tmp_path):
+    """No thread is left running after the reader processes (or a progress bar): the command can fork."""
+    import shutil
+    import subprocess
+    import sys
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    samples = sorted(WORKBOOKS.glob("*.xlsx"))
+    for copy_no in range(max(2, 50 // len(samples) + 1)):  # past the size read by processes
+        for path in samples:
+            shutil.copy(path, folder / f"{copy_no}-{path.name}")
+    script = (
+        "import sys\n"
+        "from needsassess import aside\n"
+        "started = aside.Aside._start\n"
+        "def start(self):\n"
+        "    started(self)\n"
+        "    print('forked' if self.forked else 'not forked', file=sys.stderr)\n"
+        "aside.Aside._start = start\n"
+        "aside.can_fork = lambda real=aside.can_fork: real() or print('no fork: threads', file=sys.stderr)\n"
+        "from needsassess.cli import main\n"
+        "raise SystemExit(main(sys.argv[1:]))\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(WORKBOOKS.parent),
+                                                                      os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", script, "summarize", str(folder), "-q", "--no-cache",
+                           "-o", str(tmp_path / "out.xlsx")], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode in (0, 1), done.stderr
+    said = done.stderr.splitlines()
+    assert "forked" in said and "not forked" not in said and "no fork: threads" not in said
+    assert (tmp_path / "out.xlsx").exists()
