@@ -140,9 +140,8 @@ def read_folder(path: str | os.PathLike[str], *, recursive: bool = True,
     root = Path(path)
     if root.is_file():
         assessment = read_workbook(root, template=template, limits=limits)
-        stop = _call_all([while_reading] if while_reading is not None else [])
-        if stop is not None:
-            raise stop
+        if while_reading is not None:
+            while_reading()
         return assessment
     if not root.is_dir():
         raise InputError(f"no such folder: {root}")
@@ -289,9 +288,8 @@ def _read_all(found: list[tuple[str, str]], template: Template, limits: Limits |
             yield result
 
     read = list(_progress(results(), n, progress))
-    stop = _call_all(meanwhile)
-    if stop is not None:
-        raise stop
+    while meanwhile:  # not called while reading: no reader process was started
+        meanwhile.pop()()
     return list(zip(read, blobs))
 
 
