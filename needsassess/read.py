@@ -304,20 +304,24 @@ def _pooled(found: list[tuple[str, str]], template: Template, limits: Limits | N
     The function ``meanwhile`` holds, if any, is taken out and called while
     the processes read.
     """
-    chunk = max(1, min(32, len(found) // (workers * 4)))
+    runs, start = [], 0
+    for size in run_sizes(len(found), workers):
+        runs.append(found[start:start + size])
+        start += size
     done = 0
     try:
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                                  initargs=(template, limits)) as pool:
-            results = pool.map(_work, found, chunksize=chunk)  # the reader processes start here
+            futures = [pool.submit(_work_run, run) for run in runs]  # the reader processes start here
             import_module(".result", __package__)  # the table builder's imports (pandas) load while they read
             stop = _call_all(meanwhile or [])
             if stop is not None:  # the caller's own failure, not the pool's: it ends the reading
                 pool.shutdown(wait=False, cancel_futures=True)
             else:
-                for blob in results:
-                    done += 1
-                    yield pickle.loads(blob), blob
+                for future in futures:
+                    for blob in future.result():
+                        done += 1
+                        yield pickle.loads(blob), blob
     except BrokenProcessPool:
         rest = _alone(found[done:], template, limits, workers)
     except (OSError, RuntimeError, ImportError):  # no processes on this system: read here
@@ -327,6 +331,28 @@ def _pooled(found: list[tuple[str, str]], template: Template, limits: Limits | N
             raise stop
         return
     yield from ((result, None) for result in rest)
+
+
+def run_sizes(n: int, workers: int) -> list[int]:
+    """How many files each run handed to a reader process holds, in order (they add up to ``n``).
+
+    Runs of up to 32 files keep the cost of passing them small; the last
+    files go in runs a quarter that size, so that no process is left
+    reading a long run while the others have nothing more to do.
+
+    Examples
+    --------
+    >>> sizes = run_sizes(1000, 2)
+    >>> sum(sizes), sizes[:2], sizes[-2:]
+    (1000, [32, 32], [8, 8])
+    """
+    size = max(1, min(32, n // (workers * 4)))
+    small = max(1, size // 4)
+    tail = min(n, workers * 3 * size)
+    sizes = [size] * ((n - tail) // size)
+    rest = n - sum(sizes)
+    sizes += [small] * (rest // small) + ([rest % small] if rest % small else [])
+    return sizes
 
 
 def _call_all(functions: list[Callable[[], object]]) -> BaseException | None:
@@ -398,6 +424,10 @@ def _init_worker(template: Template, limits: Limits | None) -> None:
     # What the worker inherited (pandas, numpy, the template) lives as long as it does: leave it out of
     # the collector's full passes, which otherwise walk it again and again (about 8 % of a worker's time)
     gc.freeze()
+
+
+def _work_run(items: list[tuple[str, str]]) -> list[bytes]:
+    return [_work(item) for item in items]
 
 
 def _work(item: tuple[str, str]) -> bytes:
