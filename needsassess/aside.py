@@ -51,8 +51,7 @@ class Aside(Generic[T]):
     """
 
     def __init__(self, fn: Callable[[], T], *, fork: bool | None = None) -> None:
-        self._fn = fn
-        self._done = False
+        self._fn: Callable[[], T] | None = fn  # None once the result is taken
         self._value: T | None = None
         self._pid = 0
         self._fd = -1
@@ -72,11 +71,10 @@ class Aside(Generic[T]):
 
     def result(self) -> T:
         """The result of ``fn()``, waiting for the child if it is still at work (the same result each call)."""
-        if not self._done:
+        if self._fn is not None:
             value = self._collect() if self._pid else _MISSING
             self._value = self._fn() if value is _MISSING else value  # type: ignore[assignment]
-            self._done = True
-            self._fn = _spent
+            self._fn = None  # nor the tables it holds
         return self._value  # type: ignore[return-value]
 
     def _start(self) -> None:
@@ -131,10 +129,6 @@ class Aside(Generic[T]):
 
 
 _MISSING = object()
-
-
-def _spent() -> None:
-    raise RuntimeError("the result was taken already")
 
 
 def _child(fn: Callable[[], object], fd: int) -> None:

@@ -156,16 +156,6 @@ def ods_extents(xml: bytes) -> dict[str, int]:
     return out
 
 
-def may_hold_formulas(xml: bytes) -> bool:
-    """False when a sheet part surely holds no formula (no ``<f`` tag, prefixed or not): a glance, no scan."""
-    return b"<f" in xml or b":f" in xml
-
-
-def may_hold_errors(xml: bytes) -> bool:
-    """False when a sheet part surely holds no error value (no cell of type ``e``): a glance, no scan."""
-    return b't="e"' in xml
-
-
 def uncached_formula_cells(xml: bytes) -> frozenset[tuple[int, int]]:
     """Cells (row, column from 0) of a sheet part holding a formula with no saved value.
 
@@ -176,7 +166,7 @@ def uncached_formula_cells(xml: bytes) -> frozenset[tuple[int, int]]:
     >>> sorted(uncached_formula_cells(b'<c r="B3" t="str"><f>IF(A1="","",A1)</f><v></v></c>'))  # result ""
     []
     """
-    if not may_hold_formulas(xml):
+    if b"<f" not in xml and b":f" not in xml:  # no formula tag, prefixed or not: a glance, no scan
         return frozenset()
     if b":f" in xml or b":c" in xml:  # prefixed tags (or text that looks like them): try every cell
         return frozenset(cell for m in _UNCACHED.finditer(xml) if _no_value(m.group(1), m.group(2))
@@ -205,7 +195,7 @@ def error_value_cells(xml: bytes) -> dict[tuple[int, int], str]:
     {(0, 0): '#REF!'}
     """
     found: dict[tuple[int, int], str] = {}
-    for match in _ERROR_CELL.finditer(xml) if may_hold_errors(xml) else ():
+    for match in _ERROR_CELL.finditer(xml) if b't="e"' in xml else ():
         cell = _cell_of(match.group(1))
         if cell is not None:
             value = _CELL_VALUE.search(match.group(2))

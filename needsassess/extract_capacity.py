@@ -212,18 +212,8 @@ def _settle_row(grid: Grid, r: int, area: str, ctx: Context, block: CapacityBloc
     answer = _answer_text(raw, tta)
     where = at(grid, (r, cap_col))
     top = grid.top_left(r, cap_col)
-    area_text = ""
-    if top[0] != r:
-        bottom = grid.extent(*top)
-        area_text = f"{a1(*top)}:{a1(*bottom)}"
-    formula = bool(ctx.uncached(grid, [(r, cap_col)]))
-    if formula:
-        why = "is a formula with no saved value (open the workbook in Excel, let it recalculate and save it)"
-    elif area_text:
-        why = f"is covered by the merged area {area_text}"
-    else:
-        why = "is empty or holds an error value such as #REF!"
-    code = "formula-no-value" if formula else "row-label-missing"
+    area_text = f"{a1(*top)}:{a1(*grid.extent(*top))}" if top[0] != r else ""
+    code, why = ctx.why_no_label(grid, (r, cap_col))
     if told is None:
         ctx.problem(code, grid, (r, cap_col),
                     f"{where}: the capacity label {why}, and the block does not tell which capacity the row "

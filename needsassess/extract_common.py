@@ -60,14 +60,14 @@ class Context:
         """Report why cells read as empty are empty, if the sheet XML says; True when one was reported.
 
         ``formula-no-value`` once for the formulas without a saved value
-        among ``cells`` (:meth:`report_uncached`), and ``cell-error`` for
+        among ``cells``, and ``cell-error`` for
         each cell holding an error value such as ``#REF!`` (only the first,
         in the order given, with ``first``: cells that are candidates for
         one value).  ``label`` gives the name of a cell's row (an indicator,
         a capacity) for the message.
         """
         cells = list(cells)
-        said = self.report_uncached(grid, cells, what)
+        said = self._report_uncached(grid, cells, what)
         errors = self.errors(grid.name) if cells else {}
         for cell in cells if errors else ():
             error = errors.get(cell)
@@ -80,7 +80,21 @@ class Context:
                     break
         return said
 
-    def report_uncached(self, grid: Grid, cells: Iterable[tuple[int, int]], what: str) -> bool:
+    def why_no_label(self, grid: Grid, cell: tuple[int, int]) -> tuple[str, str]:
+        """The problem code and the reason a label cell reads as empty ("is a formula with no saved
+        value ...", "is covered by the merged area A1:B2", "holds the error value #REF!", else "is empty
+        or holds an error value": an .xls or .ods workbook does not tell the two apart)."""
+        if self.uncached(grid, [cell]):
+            return "formula-no-value", ("is a formula with no saved value (open the workbook in Excel, let it "
+                                        "recalculate and save it)")
+        top = grid.top_left(*cell)
+        if top[0] != cell[0]:
+            return "row-label-missing", f"is covered by the merged area {a1(*top)}:{a1(*grid.extent(*top))}"
+        error = self.errors(grid.name).get(cell)
+        return "row-label-missing", (f"holds the error value {error}" if error else
+                                     "is empty or holds an error value such as #REF!")
+
+    def _report_uncached(self, grid: Grid, cells: Iterable[tuple[int, int]], what: str) -> bool:
         """Report ``formula-no-value`` for the first uncached formula among cells."""
         hits = self.uncached(grid, cells)
         if not hits:

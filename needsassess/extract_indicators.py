@@ -231,20 +231,9 @@ def _report_unlabelled(grid: Grid, block: IndicatorGrid, rows: list[int], ctx: C
             continue  # no number: a note or a sub-header, not a lost indicator row
         shown = ", ".join(f"{school or level} {quoted(raw)}" for (level, school, _), (_, raw, _) in zip(cells, read)
                           if raw)
-        where = at(grid, (r, ic))
-        if ctx.uncached(grid, [(r, ic)]):
-            ctx.problem("formula-no-value", grid, (r, ic),
-                        f"{where}: the indicator label is a formula with no saved value (open the workbook in "
-                        f"Excel, let it recalculate and save it); the row's values were left out: {shown}")
-            continue
-        top = grid.top_left(r, ic)
-        error = ctx.errors(grid.name).get((r, ic))
-        if top[0] != r:
-            why = f"is covered by the merged area {a1(*top)}:{a1(*grid.extent(*top))}"
-        else:
-            why = f"holds the error value {error}" if error else "is empty"
-        ctx.problem("row-label-missing", grid, (r, ic),
-                    f"{where}: the indicator label {why}; the row's values were left out: {shown}")
+        code, why = ctx.why_no_label(grid, (r, ic))
+        ctx.problem(code, grid, (r, ic),
+                    f"{at(grid, (r, ic))}: the indicator label {why}; the row's values were left out: {shown}")
 
 
 def grid_area(grid: Grid, template: Template) -> str:

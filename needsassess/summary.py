@@ -144,11 +144,7 @@ class Summary:
         self.source = Path(source) if source is not None else None
         self.template = load_template(template)
         self.created = created or dt.datetime.now().astimezone()
-        tables: dict[str, pd.DataFrame] = {}
-        for name, columns in TABLE_COLUMNS.items():
-            if name not in SCORE_TABLES:
-                found = getattr(assessment, name, None)
-                tables[name] = found if isinstance(found, pd.DataFrame) else pd.DataFrame(columns=columns)
+        tables = _tables_of(assessment, [name for name in TABLE_COLUMNS if name not in SCORE_TABLES])
         extra = getattr(assessment, "tabs", None)
         if isinstance(extra, pd.DataFrame):
             tables["tabs"] = extra
@@ -161,10 +157,7 @@ class Summary:
 
     def _take_scores(self, scores: Any) -> None:
         self._scores = scores
-        for name, columns in TABLE_COLUMNS.items():
-            if name in SCORE_TABLES:
-                found = getattr(scores, name, None)
-                self._tables[name] = found if isinstance(found, pd.DataFrame) else pd.DataFrame(columns=columns)
+        self._tables.update(_tables_of(scores, [name for name in TABLE_COLUMNS if name in SCORE_TABLES]))
 
     def _settle(self) -> None:
         """Wait for scores being worked out aside, and take their tables."""
@@ -297,6 +290,15 @@ class Summary:
         from .plot import plot_delivery
 
         return plot_delivery(self, ax=ax)
+
+
+def _tables_of(owner: Any, names: list[str]) -> dict[str, pd.DataFrame]:
+    """The tables ``names`` of the reader's or scorer's result (empty, with their columns, when it lacks one)."""
+    out = {}
+    for name in names:
+        found = getattr(owner, name, None)
+        out[name] = found if isinstance(found, pd.DataFrame) else pd.DataFrame(columns=TABLE_COLUMNS[name])
+    return out
 
 
 def _table_property(name: str) -> property:

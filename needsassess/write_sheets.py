@@ -135,12 +135,13 @@ def prepare(workbook: Workbook, cells: Cells, summary: Any, layout: Layout,
         from .template import load_template
 
         template = load_template()
-    leas = (tables if tables is not None else summary.tables).get("leas")
+    tables = tables if tables is not None else summary.tables
+    leas = tables.get("leas")
     names = figures.lea_names(leas if isinstance(leas, pd.DataFrame) else
                               pd.DataFrame(columns=["file", "lea_name", "lea_id"]))
     areas = {k: a.name for k, a in template.areas.items()}
     ctx = Context(workbook, cells, layout, summary, {}, names, areas)
-    prepare_more(ctx, tables if tables is not None else summary.tables)
+    prepare_more(ctx, tables)
     return ctx
 
 

@@ -86,8 +86,7 @@ class FastWorksheet(Worksheet):
     # -- storing cells ----------------------------------------------------------
     def _grow(self, row_lo: int, row_hi: int, col_lo: int, col_hi: int) -> bool:
         """Widen the used range as ``_check_dimensions`` does; False when out of the sheet."""
-        if self._rendered is not None:
-            raise RuntimeError(f"sheet {self.name!r} was finished (render_cells); no cell can be added")
+        self._refuse_if_finished()
         if row_lo < 0 or col_lo < 0 or row_hi >= MAX_ROWS or col_hi >= MAX_COLS:
             return False
         if self.dim_rowmin is None or row_lo < self.dim_rowmin:
@@ -101,9 +100,13 @@ class FastWorksheet(Worksheet):
         return True
 
     def _check_dimensions(self, row: int, col: int, ignore_row: bool = False, ignore_col: bool = False) -> int:
-        if self._rendered is not None and not ignore_row:  # a cell or row on a finished sheet would be lost
-            raise RuntimeError(f"sheet {self.name!r} was finished (render_cells); no cell can be added")
+        if not ignore_row:  # a cell or a row's setting (not a column width)
+            self._refuse_if_finished()
         return super()._check_dimensions(row, col, ignore_row, ignore_col)
+
+    def _refuse_if_finished(self) -> None:
+        if self._rendered is not None:  # what is stored now would be lost: the sheet's XML is made
+            raise RuntimeError(f"sheet {self.name!r} was finished (render_cells); no cell can be added")
 
     def _style(self, fmt: Format) -> str:
         """The ``s`` attribute of a cell in ``fmt``."""
