@@ -40,6 +40,7 @@ _ATTR = re.compile(rb"([\w:]+)\s*=\s*\"([^\"]*)\"")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 # A sheet part's <sheetPr> (its tab colour) sits in its first few hundred bytes.
 _SMALL_HEAD = 1024
+_WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
 
 
 @dataclass(frozen=True)
@@ -291,7 +292,7 @@ def _open_zip(data: bytes, suffix: str, limits: Limits) -> Container:
             "a PowerPoint file" if "ppt/presentation.xml" in names else "a zip archive")
         raise Unreadable("file-not-workbook", f"the file is {what}, not an Excel workbook")
     kind = "xlsm" if suffix in (".xlsm", ".xltm") or "xl/vbaProject.bin" in names else "xlsx"
-    sheets, theme_part, parsed = _workbook_sheets(zf, names, limits)
+    sheets, theme_part, parsed = _workbook_sheets(zf, data, names, limits)
     for part in parsed:
         if part in names:
             _refuse_entities(zf, data, part, limits)
@@ -318,30 +319,52 @@ def _check_sizes(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
                          f"more than the {mb(limits.total_bytes)} allowed")
 
 
-def _workbook_sheets(zf: zipfile.ZipFile, names: set[str], limits: Limits
+def _workbook_sheets(zf: zipfile.ZipFile, data: bytes, names: set[str], limits: Limits
                      ) -> tuple[list[SheetEntry], str, list[str]]:
     """Tabs in workbook order, the theme part, and the other XML parts calamine parses."""
-    root = parse_xml(read_part(zf, "xl/workbook.xml", limits.part_bytes))
+    book = _inflated(zf, data, "xl/workbook.xml", limits)
+    rels = _inflated(zf, data, _WORKBOOK_RELS, limits) if _WORKBOOK_RELS in names else b""
+    listed, theme_part, parsed = _parse_workbook(book, rels)
+    return [SheetEntry(name=name, part=part, state=state, kind=kind) for name, part, state, kind in listed], \
+        theme_part, list(parsed)
+
+
+@lru_cache(maxsize=64)
+def _parse_workbook(book: bytes, rels: bytes) -> tuple[tuple[tuple[str, str, str, str], ...], str, tuple[str, ...]]:
+    """What :func:`_workbook_sheets` reads from the workbook part and its relationships (``rels``: b"" if none).
+
+    The workbooks of a batch mostly share these two parts byte for byte
+    (the tool's tabs, saved by the same program), so each is parsed once.
+    """
+    root = parse_xml(book)
     targets: dict[str, tuple[str, str]] = {}
-    if "xl/_rels/workbook.xml.rels" in names:
-        rels = parse_xml(read_part(zf, "xl/_rels/workbook.xml.rels", limits.part_bytes))
-        for rel in rels:
+    if rels:
+        for rel in parse_xml(rels):
             target = rel.get("Target", "")
             part = target.lstrip("/") if target.startswith("/") else join_path("xl", target)
             targets[rel.get("Id", "")] = (part, rel.get("Type", "").rsplit("/", 1)[-1])
     theme_part = next((part for part, typ in targets.values() if typ == "theme"), "")
     parsed = {part for part, typ in targets.values() if typ in ("sharedStrings", "styles")}
     parsed.update(("xl/sharedStrings.xml", "xl/styles.xml"))
-    sheets: list[SheetEntry] = []
+    sheets: list[tuple[str, str, str, str]] = []
     for element in root.iter():
         tag = element.tag
         if not tag.endswith("sheet") or local_name(tag) != "sheet":  # the suffix test spares most elements
             continue
         rid = next((v for k, v in element.attrib.items() if local_name(k) == "id"), "")
         part, typ = targets.get(rid, ("", "worksheet"))
-        sheets.append(SheetEntry(name=element.get("name", ""), part=part,
-                                 state=element.get("state", "visible") or "visible", kind=typ))
-    return sheets, theme_part, sorted(parsed)
+        sheets.append((element.get("name", ""), part, element.get("state", "visible") or "visible", typ))
+    return tuple(sheets), theme_part, tuple(sorted(parsed))
+
+
+def _inflated(zf: zipfile.ZipFile, data: bytes, part: str, limits: Limits) -> bytes:
+    """A part (known to be in the zip), inflated from the file's bytes; ``Unreadable`` when damaged or too large."""
+    try:
+        return inflate(zf, data, part, limits.part_bytes)
+    except Unreadable:
+        raise
+    except Exception as exc:  # zlib.error, BadZipFile and friends (the CRC is checked by calamine)
+        raise Unreadable("file-corrupt", f"the workbook part {part} is damaged ({why(exc)})") from exc
 
 
 def _check_ods_extents(content: bytes, limits: Limits) -> None:

@@ -93,6 +93,25 @@ def test_sheets_colours_and_hidden_state(tmp_path):
         c.close()
 
 
+def test_workbooks_sharing_their_workbook_part_each_get_their_own_tabs(tmp_path):
+    # the workbook part is parsed once per distinct content (a batch repeats it): each container still
+    # gets tabs of its own, and a workbook whose part differs (a hidden tab) is not given another's
+    plain = write_tool(tmp_path / "plain.xlsx", default_tool()).read_bytes()
+    hidden = write_tool(tmp_path / "hidden.xlsx", default_tool(hidden=("analysis_EUT",))).read_bytes()
+    first, second, third = (open_container(data, suffix=".xlsx") for data in (plain, plain, hidden))
+    try:
+        assert [s.name for s in first.sheets] == [s.name for s in second.sheets]
+        assert all(a is not b for a, b in zip(first.sheets, second.sheets))
+        first.sheets[1].state = "veryHidden"
+        assert second.sheets[1].state == "visible"
+        states = {s.name: s.state for s in third.sheets}
+        assert states["4c. Analyze EUT Needs"] == "hidden"
+        assert {s.name: s.state for s in second.sheets}["4c. Analyze EUT Needs"] == "visible"
+    finally:
+        for c in (first, second, third):
+            c.close()
+
+
 def test_uncached_formulas_are_found(tmp_path):
     c = open_container(write_tool(tmp_path / "t.xlsx").read_bytes())
     try:
