@@ -135,20 +135,9 @@ class Container:
         if self.archive is None or not self.theme_part:
             return {}
         try:
-            root = parse_xml(read_part(self.archive, self.theme_part, self.limits.part_bytes))
+            return dict(_theme_colours(read_part(self.archive, self.theme_part, self.limits.part_bytes)))
         except Unreadable:
             return {}
-        slots: dict[str, str] = {}
-        for scheme in root.iter():
-            if local_name(scheme.tag) != "clrScheme":
-                continue
-            for slot in scheme:
-                for colour in slot:
-                    value = colour.get("val") if local_name(colour.tag) == "srgbClr" else colour.get("lastClr")
-                    if value and len(value) >= 6:
-                        slots[local_name(slot.tag)] = value[-6:].upper()
-            break
-        return slots
 
     def rows(self, sheet: SheetEntry) -> tuple[list[list[Any]], list[tuple[tuple[int, int], tuple[int, int]]]]:
         """Cell values (row lists from A1) and merged ranges of one sheet.
@@ -236,6 +225,26 @@ class Container:
             pass
         if self.archive is not None:
             self.archive.close()
+
+
+@lru_cache(maxsize=16)
+def _theme_colours(xml: bytes) -> tuple[tuple[str, str], ...]:
+    """The colours of a theme part's colour scheme, by slot name ("accent4", "dk1"...).
+
+    Parsed once per distinct theme: the workbooks of a batch mostly carry
+    the same one.
+    """
+    slots: dict[str, str] = {}
+    for scheme in parse_xml(xml).iter():
+        if local_name(scheme.tag) != "clrScheme":
+            continue
+        for slot in scheme:
+            for colour in slot:
+                value = colour.get("val") if local_name(colour.tag) == "srgbClr" else colour.get("lastClr")
+                if value and len(value) >= 6:
+                    slots[local_name(slot.tag)] = value[-6:].upper()
+        break
+    return tuple(slots.items())
 
 
 def open_container(data: bytes, *, suffix: str = "", limits: Limits | None = None) -> Container:
