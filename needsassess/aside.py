@@ -82,6 +82,7 @@ class Aside(Generic[T]):
             read_end, write_end = os.pipe()
         except OSError:
             return
+        parent = os.getpid()
         try:
             pid = os.fork()
         except OSError:  # no more processes: work here instead
@@ -90,6 +91,7 @@ class Aside(Generic[T]):
             return
         if pid == 0:
             os.close(read_end)
+            _die_with(parent)
             _child(self._fn, write_end)
         os.close(write_end)
         self._pid, self._fd = pid, read_end
@@ -149,6 +151,28 @@ def _child(fn: Callable[[], object], fd: int) -> None:
         pass
     finally:
         os._exit(code)
+
+
+def _die_with(parent: int) -> None:
+    """In the forked child: be killed when the parent ends, however it ends (``kill -9`` included).
+
+    Without this, a parent stopped by a signal leaves the child to work on
+    for a result no one will read.  Linux only, like the fork; the parent
+    may have ended already, before the request was made.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl here: the parent's finalizer still stops the child
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+#: prctl(2) option: the signal the calling process gets when its parent ends.
+_PR_SET_PDEATHSIG = 1
 
 
 def _wait(pid: int) -> int:

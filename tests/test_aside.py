@@ -235,6 +235,49 @@ def test_an_interruption_while_waiting_stops_and_collects_the_child():
         os.waitpid(pid, os.WNOHANG)
 
 
+@forks
+def test_a_child_does_not_outlive_a_parent_killed_outright(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    # a parent that forks a child working for a minute, says who the child is, and waits
+    script = ("import os, sys, time\n"
+              "from needsassess.aside import Aside\n"
+              "later = Aside(lambda: time.sleep(60))\n"
+              "print(later._pid, flush=True)\n"
+              "time.sleep(60)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parents[1])
+    try:
+        child = int(parent.stdout.readline())
+        os.kill(child, 0)  # at work
+        parent.send_signal(signal.SIGKILL)  # no finalizer runs
+        parent.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                break  # gone (reaped by whoever adopted it)
+            if _is_zombie(child):
+                break  # dead, not yet collected by its new parent
+            time.sleep(0.05)
+        else:
+            pytest.fail(f"the child {child} still runs after its parent was killed")
+    finally:
+        parent.kill()
+        parent.wait()
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
 def test_a_summary_copied_or_pickled_before_its_scores_come_takes_them_along():
     import copy
     import pickle
