@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from itertools import accumulate
 from typing import Any, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
@@ -160,12 +161,21 @@ class PhraseMatcher:
         # Phrases in capitals start with one of few letters: testing that letter
         # first (and the word boundary after it) lets the engine skip ahead fast.
         self._caps = re.compile(trie_pattern(sensitive, guard=r"(?<!\w.)") + r"(?!\w)") if sensitive else None
-        alts = (["(?-i:" + trie_pattern(sensitive) + ")"] if sensitive else []) + \
-            ([trie_pattern(insensitive)] if insensitive else [])
-        #: All phrases in one case-insensitive regex (for texts whose lowercase changes length).
-        self.pattern = re.compile(bound("|".join(alts) if alts else r"(?!x)x"), re.IGNORECASE)
+        self._sensitive, self._insensitive = sensitive, insensitive
         # matched texts repeat: remember what each stands for (within bounds)
         self._memo: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """All phrases in one case-insensitive regex (for texts whose lowercase changes length).
+
+        Compiled when first needed: few texts need it, and compiling it
+        costs as much as the two regexes used for the others.
+        """
+        sensitive, insensitive = self._sensitive, self._insensitive
+        alts = (["(?-i:" + trie_pattern(sensitive) + ")"] if sensitive else []) + \
+            ([trie_pattern(insensitive)] if insensitive else [])
+        return re.compile(r"(?<!\w)(?:{})(?!\w)".format("|".join(alts) if alts else r"(?!x)x"), re.IGNORECASE)
 
     def _lookup(self, caps: bool, text: str) -> tuple[tuple[str, tuple[str, ...], frozenset[str]], ...]:
         """(phrase, keys, kinds) a matched text stands for."""
