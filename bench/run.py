@@ -4,7 +4,8 @@
 
 For each N it makes (once, cached: see ``bench/corpus.py``) a folder of N
 workbooks of the sample generator's ordinary kind, then times, as whole
-processes and interleaved, several runs each of:
+processes, in rounds that run every size and variant in turn, several runs
+each of:
 
 summarize  ``python -m needsassess summarize DIR -o FILE --no-cache``, end to
            end, every workbook read (the targets are about this one);
@@ -320,15 +321,20 @@ def main(argv: list[str] | None = None) -> int:
         # this run's, filled by the warm-up runs, not into the source tree.
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "bytecode")
+        cmds = {size.n: commands(size, out) for size in sizes}
         for size in sizes:
-            cmds = commands(size, out)
             for kind in ("summarize", "rerun", "floor"):  # warm the page cache and the bytecode; fill the cache
-                timed(cmds[kind], env=env)
-            for r in range(args.repeat):
+                timed(cmds[size.n][kind], env=env)
+        # Rounds of every size and variant in turn: a slow spell of the machine then falls on all of them
+        # alike, and neither the ratios of one N nor the time per workbook across sizes lean on when it came.
+        for r in range(args.repeat):
+            for size in sizes:
                 for kind in ("summarize", "rerun", "baseline", "floor"):
                     if kind == "baseline" and r >= args.baseline_repeat:
                         continue
-                    size.runs[kind].append(timed(cmds[kind], env=env))
+                    size.runs[kind].append(timed(cmds[size.n][kind], env=env))
+            print(f"  round {r + 1} of {args.repeat} done", flush=True)
+        for size in sizes:
             walls = {k: " ".join(f"{x.wall:.2f}/{x.cpu:.2f}" for x in v) for k, v in size.runs.items()}
             print(f"  N={size.n} (wall/CPU s): " + "; ".join(f"{k} {v}" for k, v in walls.items()), flush=True)
     report()
