@@ -101,6 +101,11 @@ def trie_pattern(strings: Iterable[str], guard: str = "") -> str:
     return emit(trie, top=True)
 
 
+def _whole_words(alternatives: str) -> str:
+    """A regex of ``alternatives`` matched as whole words."""
+    return r"(?<!\w)(?:{})(?!\w)".format(alternatives)
+
+
 class PhraseMatcher:
     """Find many phrases in text in one pass of a precompiled, trie-shaped regex.
 
@@ -154,10 +159,9 @@ class PhraseMatcher:
         ]
         sensitive = [v for caps, v in (*exact, *wild) if caps]
         insensitive = [v for caps, v in (*exact, *wild) if not caps]
-        bound = r"(?<!\w)(?:{})(?!\w)".format
         # Case-insensitive phrases run without re.IGNORECASE over lowercased
         # text (about twice as fast); phrases in capitals over the text itself.
-        self._lower = re.compile(bound(trie_pattern(insensitive))) if insensitive else None
+        self._lower = re.compile(_whole_words(trie_pattern(insensitive))) if insensitive else None
         # Phrases in capitals start with one of few letters: testing that letter
         # first (and the word boundary after it) lets the engine skip ahead fast.
         self._caps = re.compile(trie_pattern(sensitive, guard=r"(?<!\w.)") + r"(?!\w)") if sensitive else None
@@ -175,7 +179,7 @@ class PhraseMatcher:
         sensitive, insensitive = self._sensitive, self._insensitive
         alts = (["(?-i:" + trie_pattern(sensitive) + ")"] if sensitive else []) + \
             ([trie_pattern(insensitive)] if insensitive else [])
-        return re.compile(r"(?<!\w)(?:{})(?!\w)".format("|".join(alts) if alts else r"(?!x)x"), re.IGNORECASE)
+        return re.compile(_whole_words("|".join(alts) if alts else r"(?!x)x"), re.IGNORECASE)
 
     def _lookup(self, caps: bool, text: str) -> tuple[tuple[str, tuple[str, ...], frozenset[str]], ...]:
         """(phrase, keys, kinds) a matched text stands for."""
