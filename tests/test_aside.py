@@ -236,14 +236,14 @@ def test_an_interruption_while_waiting_stops_and_collects_the_child():
 
 
 @forks
-def test_a_child_does_not_outlive_a_parent_killed_outright(tmp_path):
+def test_a_child_does_not_outlive_a_parent_killed_outright():
     import signal
     import subprocess
     import sys
     import time
 
     # a parent that forks a child working for a minute, says who the child is, and waits
-    script = ("import os, sys, time\n"
+    script = ("import time\n"
               "from needsassess.aside import Aside\n"
               "later = Aside(lambda: time.sleep(60))\n"
               "print(later._pid, flush=True)\n"
