@@ -13,7 +13,13 @@ rerun      the same without ``--no-cache``, no workbook changed since the
            first run: what a coordinator's rerun costs (no target);
 baseline   a loop of ``pandas.read_excel(..., engine="openpyxl")`` over the
            same tabs of every file, nothing else;
-floor      bare python-calamine reading the same tabs, nothing else.
+floor      bare python-calamine reading the same tabs, nothing else;
+loaded,    at the largest N (unless ``--no-bounds``): summarize with the
+indexed    extractors' work made free (``bench/variants.py``): each workbook
+           is opened, checked and its tabs loaded (and, for ``indexed``,
+           their text cells indexed), and the result read beforehand is
+           handed on.  Their output is checked to be summarize's, byte for
+           byte; they bound what any faster extractor could reach.
 
 "The same tabs" are the tabs summarize reads, as the reader reports them for
 the first workbook.  It prints the medians, the ratios summarize/baseline and
@@ -82,7 +88,7 @@ class Size:
     text_mb: float = 0.0
     sheet_mb: float = 0.0
     runs: dict[str, list[Run]] = field(default_factory=lambda: {"summarize": [], "rerun": [], "baseline": [],
-                                                                 "floor": []})
+                                                                 "floor": [], "loaded": [], "indexed": []})
 
     def median(self, kind: str) -> float:
         return statistics.median(r.wall for r in self.runs[kind])
@@ -164,15 +170,58 @@ def timed(cmd: list[str], *, env: dict[str, str]) -> Run:
     return Run(wall, usage.ru_utime + usage.ru_stime, max(peak[0] / 2**20, maxrss), maxrss)
 
 
-def commands(size: Size, out: Path) -> dict[str, list[str]]:
+#: The bounds: summarize with part of the reader's work made free, and what each still does per workbook.
+BOUNDS = {"loaded": "every workbook opened and checked, its tabs loaded; nothing indexed or extracted",
+          "indexed": "the same, and each tab's text cells indexed; nothing extracted"}
+
+
+def commands(size: Size, out: Path, results: Path | None = None) -> dict[str, list[str]]:
+    """The timed command of each variant (the bounds only when ``results`` holds the results read beforehand)."""
     py = sys.executable
     variants = str(HERE / "variants.py")
-    return {
+    cmds = {
         "summarize": [py, "-m", "needsassess", "summarize", str(size.folder), "-o", str(out), "--no-cache"],
         "rerun": [py, "-m", "needsassess", "summarize", str(size.folder), "-o", str(out)],
         "baseline": [py, variants, "baseline", str(size.folder), *size.tabs],
         "floor": [py, variants, "floor", str(size.folder), *size.tabs],
     }
+    if results is not None:
+        for kind in BOUNDS:
+            cmds[kind] = [py, variants, kind, str(size.folder), str(results), str(bound_output(out, kind)),
+                          *size.tabs]
+    return cmds
+
+
+def bound_output(out: Path, kind: str) -> Path:
+    """Where a bound writes its summary (beside summarize's, to be compared with it)."""
+    return out.with_name(f"{out.stem}-{kind}{out.suffix}")
+
+
+def read_beforehand(folder: Path, store: Path) -> None:
+    """Pickle the reader's result for every workbook of ``folder`` into ``store``, as a reader process sends it."""
+    import pickle
+
+    from needsassess.read import list_files
+    from needsassess.template import load_template
+    from needsassess.workbook import read_file
+
+    from bench.variants import result_name
+
+    store.mkdir(parents=True, exist_ok=True)
+    template = load_template()
+    found, _, _ = list_files(folder)
+    for path, file in found:
+        blob = pickle.dumps(read_file(path, file, template, None), pickle.HIGHEST_PROTOCOL)
+        (store / result_name(file)).write_bytes(blob)
+
+
+def same_summary(a: Path, b: Path) -> bool:
+    """Whether two summary workbooks hold the same parts, byte for byte (the creation time aside)."""
+    import zipfile
+
+    with zipfile.ZipFile(a) as za, zipfile.ZipFile(b) as zb:
+        names = za.namelist()
+        return names == zb.namelist() and all(za.read(n) == zb.read(n) for n in names if n != "docProps/core.xml")
 
 
 def tabs_read(folder: Path) -> list[str]:
@@ -244,6 +293,18 @@ def table(report: Report, sizes: list[Size]) -> None:
            "  the workbooks in memory would cost)")
 
 
+def bounds(report: Report, size: Size) -> None:
+    """What summarize would take at this N with the extractors' work made free, against the baseline and floor."""
+    summ, base, flo = size.median("summarize"), size.median("baseline"), size.median("floor")
+    report(f"Bounds at N={size.n}: summarize with the extractors' work made free (same output, byte for byte)")
+    report(f"  {'':9} {'wall':>7} {'(CPU)':>7} {'base/x':>7} {'x/floor':>8}  what the reader processes still do")
+    report(f"  {'summarize':9} {summ:>6.2f}s {size.cpu('summarize'):>6.2f}s {base / summ:>6.1f}x {summ / flo:>7.2f}x"
+           "  everything")
+    for kind, what in BOUNDS.items():
+        wall = size.median(kind)
+        report(f"  {kind:9} {wall:>6.2f}s {size.cpu(kind):>6.2f}s {base / wall:>6.1f}x {wall / flo:>7.2f}x  {what}")
+
+
 def verdicts(report: Report, sizes: list[Size]) -> bool:
     at = next((s for s in sizes if s.n == TARGET_N), sizes[-1])
     summ, base, flo = at.median("summarize"), at.median("baseline"), at.median("floor")
@@ -289,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
     parser.add_argument("--cache", type=Path, default=HERE / ".cache", help="corpus cache (default bench/.cache)")
     parser.add_argument("--out", type=Path, default=HERE / "results.txt", help="where to save the report")
+    parser.add_argument("--bounds", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time, at the largest N, summarize with the extractors' work made free (default: on)")
     args = parser.parse_args(argv)
     ns = sorted({int(x) for x in args.sizes.split(",") if x.strip()})
     if not ns or ns[0] < 1 or args.repeat < 1 or args.baseline_repeat < 1:
@@ -298,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     report(f"needsassess benchmark, {dt.datetime.now():%Y-%m-%d %H:%M}")
     report(f"machine: {machine()}")
     report(f"command: python bench/run.py --sizes {','.join(map(str, ns))} --repeat {args.repeat} "
-           f"--baseline-repeat {args.baseline_repeat}")
+           f"--baseline-repeat {args.baseline_repeat}{'' if args.bounds else ' --no-bounds'}")
     report(f"corpus: sample generator, ordinary workbooks, seed {args.seed}, generator {generator_version()}")
     sizes = []
     for n in ns:
@@ -321,25 +384,37 @@ def main(argv: list[str] | None = None) -> int:
         # this run's, filled by the warm-up runs, not into the source tree.
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "bytecode")
-        cmds = {size.n: commands(size, out) for size in sizes}
+        largest = sizes[-1]
+        results = Path(tmp) / "results" if args.bounds else None
+        if results is not None:
+            read_beforehand(largest.folder, results)
+        cmds = {size.n: commands(size, out, results if size is largest else None) for size in sizes}
         for size in sizes:
-            for kind in ("summarize", "rerun", "floor"):  # warm the page cache and the bytecode; fill the cache
-                timed(cmds[size.n][kind], env=env)
+            for kind in cmds[size.n]:  # warm the page cache and the bytecode; fill the cache
+                if kind != "baseline":
+                    timed(cmds[size.n][kind], env=env)
+        if results is not None:  # the last summary written to `out` is the largest N's (by rerun, as summarize)
+            for kind in BOUNDS:
+                if not same_summary(out, bound_output(out, kind)):
+                    raise RuntimeError(f"the {kind} bound did not write summarize's summary; it bounds nothing")
         # Rounds of every size and variant in turn: a slow spell of the machine then falls on all of them
         # alike, and neither the ratios of one N nor the time per workbook across sizes lean on when it came.
         for r in range(args.repeat):
             for size in sizes:
-                for kind in ("summarize", "rerun", "baseline", "floor"):
+                for kind in cmds[size.n]:
                     if kind == "baseline" and r >= args.baseline_repeat:
                         continue
                     size.runs[kind].append(timed(cmds[size.n][kind], env=env))
             print(f"  round {r + 1} of {args.repeat} done", flush=True)
         for size in sizes:
-            walls = {k: " ".join(f"{x.wall:.2f}/{x.cpu:.2f}" for x in v) for k, v in size.runs.items()}
+            walls = {k: " ".join(f"{x.wall:.2f}/{x.cpu:.2f}" for x in v) for k, v in size.runs.items() if v}
             print(f"  N={size.n} (wall/CPU s): " + "; ".join(f"{k} {v}" for k, v in walls.items()), flush=True)
     report()
     table(report, sizes)
     report()
+    if largest.runs["loaded"]:
+        bounds(report, largest)
+        report()
     ok = verdicts(report, sizes)
     args.out.write_text("\n".join(report.lines) + "\n")
     print(f"\n(saved to {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out})")

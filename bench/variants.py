@@ -6,13 +6,23 @@
 ``python bench/variants.py floor DIR TAB [TAB ...]``
     The least any reader can do: bare python-calamine opening each workbook
     and reading the same tabs to Python lists, nothing else.
+``python bench/variants.py loaded|indexed DIR RESULTS OUT TAB [TAB ...]``
+    Bounds, not readers: ``python -m needsassess summarize DIR -o OUT
+    --no-cache`` with the extractors' work made free.  Each reader process
+    still opens each workbook with its safety checks and loads the same
+    tabs (``indexed``: and indexes their text cells, as every extractor
+    needs), then hands back the result read beforehand (a pickle in
+    RESULTS, see :func:`result_name`) in place of extracting it.  What
+    follows (tables, scores, the summary) is summarize's own work.
 
-Both read the workbooks in file-name order, in one process, and print how
-many workbooks and tabs they read (a check that they did the work).
+baseline and floor read the workbooks in file-name order, in one process,
+and print how many workbooks and tabs they read (a check that they did the
+work).
 """
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from pathlib import Path
 
@@ -45,14 +55,47 @@ def floor(folder: str, tabs: list[str]) -> int:
     return sheets
 
 
+def result_name(file: str) -> str:
+    """The name, in a RESULTS folder, of the pickled result of the workbook ``file`` (relative to DIR)."""
+    return hashlib.sha1(file.encode("utf-8", "surrogateescape")).hexdigest() + ".pickle"
+
+
+def bound(kind: str, folder: str, results: str, out: str, tabs: list[str]) -> None:
+    """Run summarize with each workbook opened and its tabs loaded (and indexed), its result read beforehand."""
+    import needsassess.read as reader
+    from needsassess.cli import run
+    from needsassess.container import open_container
+    from needsassess.sheets import Grid
+
+    index = kind == "indexed"
+    store = Path(results)
+
+    def work(item: tuple[str, str]) -> bytes:  # in place of needsassess.read._work, in each reader process
+        path, file = item
+        container = open_container(Path(path).read_bytes(), suffix=Path(path).suffix)
+        entries = {sheet.name: sheet for sheet in container.sheets}
+        for tab in tabs:
+            rows, merged = container.rows(entries[tab])
+            if index:
+                Grid(tab, rows, merged)
+        container.close()
+        return (store / result_name(file)).read_bytes()
+
+    reader._work = work
+    sys.argv = ["needsassess", "summarize", folder, "-o", out, "--no-cache"]
+    run()
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) < 3 or argv[0] not in ("baseline", "floor"):
-        print(__doc__, file=sys.stderr)
-        return 2
-    kind, folder, tabs = argv[0], argv[1], argv[2:]
-    done = (baseline if kind == "baseline" else floor)(folder, tabs)
-    print(f"{kind}: {len(workbooks(folder))} workbooks, {done} tabs read")
-    return 0
+    if len(argv) >= 3 and argv[0] in ("baseline", "floor"):
+        kind, folder, tabs = argv[0], argv[1], argv[2:]
+        done = (baseline if kind == "baseline" else floor)(folder, tabs)
+        print(f"{kind}: {len(workbooks(folder))} workbooks, {done} tabs read")
+        return 0
+    if len(argv) >= 5 and argv[0] in ("loaded", "indexed"):
+        bound(argv[0], argv[1], argv[2], argv[3], argv[4:])
+    print(__doc__, file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":
