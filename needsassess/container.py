@@ -18,7 +18,8 @@ from typing import Any, Sequence
 import python_calamine as calamine
 
 from .colors import TabColour, theme_palette
-from .extents import error_value_cells, ods_extents, sheet_extent, uncached_formula_cells
+from .biff import xls_error_cells
+from .extents import error_value_cells, ods_error_cells, ods_extents, sheet_extent, uncached_formula_cells
 from .package import Unreadable, inflate, join_path, local_name, mb, parse_xml, part_head, read_part, why
 
 #: Largest sheet XML the container keeps after its size check, for a later look-up of formula and
@@ -197,13 +198,28 @@ class Container:
     def error_cells(self, sheet: SheetEntry) -> dict[tuple[int, int], str]:
         """Cells (row, column from 0) of a sheet holding an error value such as ``#REF!``, with that value.
 
-        calamine reads them as empty cells, so only the sheet XML tells them
-        apart; looked up, like :meth:`uncached_formulas`, only when a value
-        is missing.  Empty for .xls and .ods workbooks.
+        calamine reads them as empty cells, so only the file tells them
+        apart: the sheet XML (.xlsx), the OpenDocument content (.ods, every
+        tab at once) or the BIFF records (.xls, every tab at once).  Looked
+        up, like :meth:`uncached_formulas`, only when a value is missing.
         """
+        if self.kind in ("ods", "xls"):
+            return self._book_errors.get(sheet.name, {})
         if sheet.name not in self._errors:
             self._errors[sheet.name] = error_value_cells(self._sheet_xml(sheet))
         return self._errors[sheet.name]
+
+    @cached_property
+    def _book_errors(self) -> dict[str, dict[tuple[int, int], str]]:
+        """The error cells of every tab of an .ods or .xls workbook, by tab name."""
+        if self.kind == "xls":
+            return xls_error_cells(self.data)
+        if self.archive is None:
+            return {}
+        try:
+            return ods_error_cells(read_part(self.archive, "content.xml", self.limits.part_bytes))
+        except Unreadable:
+            return {}
 
     def _sheet_xml(self, sheet: SheetEntry) -> bytes:
         """The sheet part's XML (empty when there is none, or it cannot be read: loading the sheet says so)."""
@@ -443,7 +459,7 @@ def _open_cfb(data: bytes) -> Container:
         raise Unreadable("file-not-workbook", "the file is an Office document but not an Excel workbook")
     book = _calamine(data)
     notes = [("file-legacy-xls", "legacy .xls workbook: read without tab colours")]
-    return Container("xls", book, _sheets_from_calamine(book), notes=notes)
+    return Container("xls", book, _sheets_from_calamine(book), notes=notes, data=data)
 
 
 def _sheets_from_calamine(book: Any) -> list[SheetEntry]:

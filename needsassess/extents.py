@@ -1,6 +1,6 @@
 """What a sheet's XML tells before (or instead of) loading it: the cells it claims, and the
 cells calamine reads as empty although they hold something (formulas without a saved value,
-error values).
+error values, in .xlsx and .ods workbooks).
 
 calamine lays a sheet out as one dense block from its first to its last
 cell holding a value, so a few bytes naming cell XFD1048576 claim seventeen
@@ -28,6 +28,11 @@ _ADDRESS = re.compile(rb"\sr\s*=\s*[\"']\s*([A-Za-z]*)([0-9]*)")
 _ODS_TAG = re.compile(rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*)>")
 _ODS_NAME = re.compile(rb"table:name\s*=\s*\"([^\"]*)\"")
 _ODS_REPEAT = re.compile(rb"table:number-(?:rows|columns)-repeated\s*=\s*\"\s*([0-9]+)")
+# LibreOffice marks a cell whose formula gives an error value so, and shows the value as the cell's text.
+_ODS_ERROR = re.compile(rb"\bcalcext:value-type\s*=\s*\"error\"")
+_TAG = re.compile(rb"<[^>]*>")
+#: Most error cells an OpenDocument table reports (repeat counts can claim millions).
+ODS_ERRORS_MAX = 10_000
 # A formula cell whose cached value is missing or empty (group 2: its empty value tag, if any).  An empty
 # value of a text formula (t="str") is a saved value: the formula's result is "" (IF(A1="","",A1)).
 _UNCACHED = re.compile(
@@ -154,6 +159,59 @@ def ods_extents(xml: bytes) -> dict[str, int]:
                 left, right = min(left, col), max(right, col + times - 1)
             col += times
     return out
+
+
+def ods_error_cells(xml: bytes) -> dict[str, dict[tuple[int, int], str]]:
+    """Cells (row, column from 0) holding an error value such as ``#REF!``, by table name, in an
+    OpenDocument ``content.xml``.
+
+    calamine reads them as empty cells.  Repeated cells and rows count as
+    often as they repeat, up to :data:`ODS_ERRORS_MAX` cells a table.
+
+    Examples
+    --------
+    >>> ods_error_cells(b'<table:table table:name="S"><table:table-row><table:table-cell/>'
+    ...                 b'<table:table-cell calcext:value-type="error"><text:p>#DIV/0!</text:p></table:table-cell>'
+    ...                 b'</table:table-row></table:table>')
+    {'S': {(0, 1): '#DIV/0!'}}
+    """
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    if b"error" not in xml or _ODS_ERROR.search(xml) is None:
+        return out
+    found: dict[tuple[int, int], str] = {}
+    row = col = 0
+    rows_repeat = 1
+    for match in _ODS_TAG.finditer(xml):
+        closing, tag, attrs = match.groups()
+        if tag == b"table":
+            if not closing:
+                name = _ODS_NAME.search(attrs)
+                found = out.setdefault(html.unescape(name.group(1).decode("utf-8", "replace")) if name else "", {})
+                row = 0
+            continue
+        repeat = _ODS_REPEAT.search(attrs)
+        times = max(int(repeat.group(1)), 1) if repeat else 1
+        if tag == b"table-row":
+            if closing:
+                row += rows_repeat
+            else:
+                rows_repeat, col = times, 0
+                if attrs.endswith(b"/"):
+                    row += times
+            continue
+        if closing:
+            continue
+        if not attrs.endswith(b"/") and _ODS_ERROR.search(attrs):
+            end = xml.find(b"</table:", match.end())  # the cell's end: its text is all within
+            text = _TAG.sub(b"", xml[match.end():max(end, match.end())])
+            value = html.unescape(text.decode("utf-8", "replace")).strip() or "#VALUE!"
+            for r in range(row, row + rows_repeat):
+                if len(found) >= ODS_ERRORS_MAX:
+                    break
+                for c in range(col, col + min(times, ODS_ERRORS_MAX - len(found))):
+                    found[(r, c)] = value
+        col += times
+    return {name: cells for name, cells in out.items() if cells}
 
 
 def uncached_formula_cells(xml: bytes) -> frozenset[tuple[int, int]]:

@@ -356,13 +356,13 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def as_xls(source: Path, outdir: Path) -> Path:
-    """Convert a workbook to legacy .xls with LibreOffice."""
+def converted(source: Path, outdir: Path, fmt: str) -> Path:
+    """A workbook saved by LibreOffice in another format (``xls``, ``ods``)."""
     outdir.mkdir(parents=True, exist_ok=True)
     profile = (outdir / "lo-profile").resolve().as_uri()  # a private profile: other soffice runs don't block it
-    subprocess.run([soffice(), f"-env:UserInstallation={profile}", "--headless", "--convert-to", "xls",
+    subprocess.run([soffice(), f"-env:UserInstallation={profile}", "--headless", "--convert-to", fmt,
                     "--outdir", str(outdir), str(source)], check=True, capture_output=True, timeout=180)
-    return outdir / (source.stem + ".xls")
+    return outdir / f"{source.stem}.{fmt}"
 
 
 # ---------------------------------------------------------------- more of the hostile corpus (issue 6)

@@ -261,7 +261,7 @@ def test_password_protected_file_in_a_folder(tmp_path):
 def test_legacy_xls_is_read(tmp_path):
     if hostile.soffice() is None:
         pytest.skip("LibreOffice is not installed")
-    xls = hostile.as_xls(write_tool(tmp_path / "src" / "tool.xlsx"), tmp_path / "in")
+    xls = hostile.converted(write_tool(tmp_path / "src" / "tool.xlsx"), tmp_path / "in", "xls")
     a = read_workbook(xls)
     assert list(a.files.kind) == ["xls"] and list(a.files.status) == ["read"]
     assert "file-legacy-xls" in set(a.problems.code) and a.ok
