@@ -63,6 +63,33 @@ def test_the_benchmark_times_every_variant_and_prints_the_targets(cache, tmp_pat
     assert [r[0] for r in rows] == ["3", "5", "6"]
     header = next(line.split() for line in saved.splitlines() if line.split()[:2] == ["N", "summarize"])
     assert header[-1] == "rerun" and all(r[-1].endswith("s") and float(r[-1][:-1]) > 0 for r in rows)
+    bounds = [line.split() for line in saved.splitlines() if line.split()[:1] in (["loaded"], ["indexed"])]
+    assert [b[0] for b in bounds] == ["loaded", "indexed"] and "Bounds at N=6" in saved
     verdicts = [line for line in saved.splitlines() if line.strip().startswith(("PASS", "FAIL"))]
     assert len(verdicts) == 6
     assert code == (0 if all(v.strip().startswith("PASS") for v in verdicts) else 1)
+
+
+def test_a_bound_hands_on_the_results_read_beforehand_and_still_opens_every_workbook(cache, tmp_path):
+    import pickle
+    import zipfile
+
+    folder, _ = bench_corpus.corpus(4, seed=5, cache=cache)
+    tabs = bench_run.tabs_read(folder)
+    store = tmp_path / "results"
+    bench_run.read_beforehand(folder, store)
+    first = sorted(store.iterdir())[0]
+    result = pickle.loads(first.read_bytes())
+    result.lea["lea_name"] = "Read Beforehand Unified"  # shows that the stored result is the one summarized
+    first.write_bytes(pickle.dumps(result))
+    variants = str(ROOT / "bench" / "variants.py")
+    for kind in bench_run.BOUNDS:
+        out = tmp_path / f"{kind}.xlsx"
+        subprocess.run([sys.executable, variants, kind, str(folder), str(store), str(out), *tabs],
+                       capture_output=True, text=True, check=True)
+        with zipfile.ZipFile(out) as z:
+            assert b"Read Beforehand Unified" in z.read("xl/sharedStrings.xml")
+    missing = tmp_path / "missing-tab.xlsx"
+    done = subprocess.run([sys.executable, variants, "loaded", str(folder), str(store), str(missing), "No such tab"],
+                          capture_output=True, text=True)
+    assert done.returncode != 0 and not missing.exists()  # every workbook is opened and its tabs looked up
