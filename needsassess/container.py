@@ -163,7 +163,9 @@ class Container:
             ws = self.book.get_sheet_by_name(sheet.name)
             rows = ws.to_python(skip_empty_area=False)
             merged = ws.merged_cell_ranges or []
-        except Exception as exc:  # calamine raises its own and builtin errors
+        except BaseException as exc:  # calamine raises its own and builtin errors, and panics
+            if not failed(exc):
+                raise
             raise Unreadable("tab-unreadable", f"tab {sheet.name!r} could not be read: {why(exc)}") from exc
         self._cells_loaded += len(rows) * max((len(r) for r in rows), default=0)
         return rows, merged
@@ -213,7 +215,10 @@ class Container:
     def _book_errors(self) -> dict[str, dict[tuple[int, int], str]]:
         """The error cells of every tab of an .ods or .xls workbook, by tab name."""
         if self.kind == "xls":
-            return xls_error_cells(self.data)
+            tabs = xls_error_cells(self.data)
+            # the records list the tabs in calamine's order; its names are the ones looked up
+            names = [s.name for s in self.sheets] if len(tabs) == len(self.sheets) else [n for n, _ in tabs]
+            return {name: cells for name, (_, cells) in zip(names, tabs) if cells}
         if self.archive is None:
             return {}
         try:
@@ -237,8 +242,9 @@ class Container:
         self._xml.clear()
         try:
             self.book.close()
-        except Exception:  # already closed, or a calamine state we cannot act on
-            pass
+        except BaseException as exc:  # already closed, or a calamine state we cannot act on
+            if not failed(exc):
+                raise
         if self.archive is not None:
             self.archive.close()
 
@@ -482,6 +488,25 @@ def _calamine(data: bytes) -> Any:
         raise Unreadable("file-corrupt", f"the workbook is damaged and could not be opened ({why(exc)})") from exc
     except Exception as exc:  # CalamineError and the builtin errors it may pass through
         raise Unreadable("file-corrupt", f"the workbook could not be opened ({why(exc)})") from exc
+    except BaseException as exc:
+        if not panicked(exc):
+            raise
+        raise Unreadable("file-corrupt", f"the workbook is damaged and could not be opened ({why(exc)})") from exc
+
+
+def panicked(exc: BaseException) -> bool:
+    """Whether ``exc`` is a panic of calamine's Rust code (a damaged file can cause one).
+
+    pyo3 raises a panic as ``PanicException``, which derives from
+    BaseException so that ``except Exception`` lets it through; the reader
+    takes it for the file's failure, not the batch's.
+    """
+    return type(exc).__name__ == "PanicException"
+
+
+def failed(exc: BaseException) -> bool:
+    """Whether ``exc`` is a failure to read (an error, or a panic of calamine), not an interrupt or exit."""
+    return isinstance(exc, Exception) or panicked(exc)
 
 
 def _describe_text(data: bytes) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .container import Container, Limits, Unreadable, open_container
+from .container import Container, Limits, Unreadable, failed, open_container
 from .extract_analysis import extract_analysis, is_strong_question, questions_area
 from .extract_common import Context
 from .extract_indicators import extract_indicators, grid_area
@@ -64,7 +64,9 @@ def read_file(path: str, file: str, template: Template, limits: Limits | None = 
                                     f"the name of {shown!r} is not valid UTF-8; it is shown with replacement characters"))
     try:
         _read_path(res, Path(path), template, limits or Limits())
-    except Exception as exc:  # a reader bug must not stop the batch
+    except BaseException as exc:  # a reader bug (or a panic of calamine) must not stop the batch
+        if not failed(exc):
+            raise
         res.responses, res.ratings, res.needs, res.indicators = [], [], [], []
         res.problems.append(Problem(shown, "", "", "error", "read-failed",
                                     f"the reader failed on {shown!r} ({type(exc).__name__}: {exc}); "

@@ -406,3 +406,21 @@ def test_a_capacity_row_without_a_rating_does_not_stop_the_summary(tmp_path):
     out = summary.to_excel(tmp_path / "out" / "statewide-summary.xlsx")
     ratings = table_rows(openpyxl.load_workbook(out)["Capacity ratings"])
     assert len(ratings) == 9
+
+
+#: A compound file whose directory makes calamine panic (a Rust panic comes to Python as a BaseException).
+PANICKING_XLS = ("eNq7cF7wwcKNUg8Z0IAdAzPDv/+cDGxIYoxADOcLMADl//8HMWE0OxD/HwVDCnBycAAjlRUcpSZCO7gZRsEoGAWjYBSMglEwCkbBKBgF"
+                 "gx5wkakviCEfCEsYFBhcGfKAdBFDJUn6xRhYGWF9CUYi9cD6iyAQDrS9iCGbIQnsjmyS3S/EwMSI3J8hVt+Z0Z4OvE/PBMTMQMwCxKzQ"
+                 "+AHhv6Pd42EPAMkJySY=")
+
+
+def test_a_file_that_makes_calamine_panic_is_a_damaged_file_not_the_end_of_the_batch(tmp_path):
+    import base64
+    import zlib
+
+    (tmp_path / "panic.xls").write_bytes(zlib.decompress(base64.b64decode(PANICKING_XLS)))
+    write_tool(tmp_path / "lea.xlsx")
+    a = read_folder(tmp_path, cache=False)
+    assert dict(zip(a.files.file, a.files.status)) == {"lea.xlsx": "read", "panic.xls": "failed"}
+    p = a.problems[a.problems.file == "panic.xls"].iloc[0]
+    assert p.code == "file-corrupt" and "damaged" in p.message
