@@ -31,7 +31,9 @@ _ODS_REPEAT = re.compile(rb"table:number-(?:rows|columns)-repeated\s*=\s*\"\s*([
 # LibreOffice marks a cell whose formula gives an error value so, and shows the value as the cell's text.
 _ODS_ERROR = re.compile(rb"\bcalcext:value-type\s*=\s*\"error\"")
 _TAG = re.compile(rb"<[^>]*>")
-#: Most error cells an OpenDocument table reports (repeat counts can claim millions).
+# A comment on a cell sits inside it, before its text.
+_ANNOTATION = re.compile(rb"<office:annotation\b.*?</office:annotation>", re.S)
+#: Most error cells an OpenDocument workbook reports, all tables together (repeat counts can claim millions).
 ODS_ERRORS_MAX = 10_000
 # A formula cell whose cached value is missing or empty (group 2: its empty value tag, if any).  An empty
 # value of a text formula (t="str") is a saved value: the formula's result is "" (IF(A1="","",A1)).
@@ -117,6 +119,15 @@ def sheet_extent_exact(xml: bytes) -> int:
     return 0 if bottom < 0 else (bottom - top + 1) * (right - left + 1)
 
 
+def _repeat(attrs: bytes) -> int:
+    """How many times an OpenDocument row or cell repeats (a count past a billion counts as a billion)."""
+    found = _ODS_REPEAT.search(attrs)
+    if not found:
+        return 1
+    digits = found.group(1)
+    return max(int(digits), 1) if len(digits) <= 9 else 10**9
+
+
 def ods_extents(xml: bytes) -> dict[str, int]:
     """Cells of each table's used range in an OpenDocument ``content.xml``, by table name.
 
@@ -141,8 +152,7 @@ def ods_extents(xml: bytes) -> dict[str, int]:
             else:
                 out[name] = 0 if bottom < 0 else (bottom - top + 1) * (right - left + 1)
             continue
-        repeat = _ODS_REPEAT.search(attrs)
-        times = max(int(repeat.group(1)), 1) if repeat else 1
+        times = _repeat(attrs)
         if tag == b"table-row":
             if closing:
                 if row_has_value:
@@ -166,7 +176,9 @@ def ods_error_cells(xml: bytes) -> dict[str, dict[tuple[int, int], str]]:
     OpenDocument ``content.xml``.
 
     calamine reads them as empty cells.  Repeated cells and rows count as
-    often as they repeat, up to :data:`ODS_ERRORS_MAX` cells a table.
+    often as they repeat, up to :data:`ODS_ERRORS_MAX` cells in all.  The
+    value is the cell's text, a comment on the cell left out (LibreOffice
+    shows its own codes, such as ``Err:502``, as they are).
 
     Examples
     --------
@@ -179,7 +191,7 @@ def ods_error_cells(xml: bytes) -> dict[str, dict[tuple[int, int], str]]:
     if b"error" not in xml or _ODS_ERROR.search(xml) is None:
         return out
     found: dict[tuple[int, int], str] = {}
-    row = col = 0
+    row = col = total = 0
     rows_repeat = 1
     for match in _ODS_TAG.finditer(xml):
         closing, tag, attrs = match.groups()
@@ -189,8 +201,7 @@ def ods_error_cells(xml: bytes) -> dict[str, dict[tuple[int, int], str]]:
                 found = out.setdefault(html.unescape(name.group(1).decode("utf-8", "replace")) if name else "", {})
                 row = 0
             continue
-        repeat = _ODS_REPEAT.search(attrs)
-        times = max(int(repeat.group(1)), 1) if repeat else 1
+        times = _repeat(attrs)
         if tag == b"table-row":
             if closing:
                 row += rows_repeat
@@ -202,14 +213,15 @@ def ods_error_cells(xml: bytes) -> dict[str, dict[tuple[int, int], str]]:
         if closing:
             continue
         if not attrs.endswith(b"/") and _ODS_ERROR.search(attrs):
-            end = xml.find(b"</table:", match.end())  # the cell's end: its text is all within
-            text = _TAG.sub(b"", xml[match.end():max(end, match.end())])
-            value = html.unescape(text.decode("utf-8", "replace")).strip() or "#VALUE!"
+            end = xml.find(b"</table:table-cell>", match.end())  # the cell's end: its text is all within
+            inner = _ANNOTATION.sub(b"", xml[match.end():max(end, match.end())])
+            value = html.unescape(_TAG.sub(b"", inner).decode("utf-8", "replace")).strip() or "#VALUE!"
             for r in range(row, row + rows_repeat):
-                if len(found) >= ODS_ERRORS_MAX:
+                if total >= ODS_ERRORS_MAX:
                     break
-                for c in range(col, col + min(times, ODS_ERRORS_MAX - len(found))):
+                for c in range(col, col + min(times, ODS_ERRORS_MAX - total)):
                     found[(r, c)] = value
+                    total += 1
         col += times
     return {name: cells for name, cells in out.items() if cells}
 

@@ -83,7 +83,8 @@ class Context:
     def why_no_label(self, grid: Grid, cell: tuple[int, int]) -> tuple[str, str]:
         """The problem code and the reason a label cell reads as empty ("is a formula with no saved
         value ...", "is covered by the merged area A1:B2", "holds the error value #REF!", else "is empty
-        or holds an error value": an .xls or .ods workbook does not tell the two apart)."""
+        or holds an error value": the file found no error there, and one it could not look into tells
+        nothing)."""
         if self.uncached(grid, [cell]):
             return "formula-no-value", ("is a formula with no saved value (open the workbook in Excel, let it "
                                         "recalculate and save it)")

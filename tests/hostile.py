@@ -564,3 +564,43 @@ def ods_bomb(path: Path, rows: int = 1_000_000, cols: int = 64) -> Path:
                     'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.'
                     'spreadsheet"/></manifest:manifest>', zipfile.ZIP_DEFLATED)
     return path
+
+
+def compound_file(streams: dict[str, bytes]) -> bytes:
+    """A minimal compound file (CFB version 3) holding ``streams``, each at least 4,096 bytes (in regular sectors)."""
+    sector, end_of_chain, free, fat_sector = 512, 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD
+    sectors: list[bytes] = []
+    fat: list[int] = []
+
+    def put(data: bytes) -> int:
+        n, start = -(-len(data) // sector), len(sectors)
+        for i in range(n):
+            sectors.append(data[i * sector:(i + 1) * sector].ljust(sector, b"\0"))
+            fat.append(start + i + 1 if i < n - 1 else end_of_chain)
+        return start
+
+    starts = {name: put(data) for name, data in streams.items()}
+
+    def entry(name: str, kind: int, start: int, size: int, child: int = free, right: int = free) -> bytes:
+        raw = name.encode("utf-16-le") + b"\0\0"
+        return (raw.ljust(64, b"\0") + struct.pack("<HBBIII", len(raw), kind, 1, free, right, child)
+                + b"\0" * 36 + struct.pack("<III", start, size, 0))
+
+    names = list(streams)
+    directory = entry("Root Entry", 5, end_of_chain, 0, child=1) + b"".join(
+        entry(n, 2, starts[n], len(streams[n]), right=i + 2 if i + 1 < len(names) else free)
+        for i, n in enumerate(names))
+    first_directory = put(directory.ljust(-(-len(directory) // sector) * sector, b"\0"))
+    n_fat = 1
+    while len(sectors) + n_fat > n_fat * 128:
+        n_fat += 1
+    first_fat = len(sectors)
+    fat += [fat_sector] * n_fat
+    fat += [free] * (n_fat * 128 - len(fat))
+    table = struct.pack(f"<{len(fat)}I", *fat)
+    sectors += [table[i * sector:(i + 1) * sector] for i in range(n_fat)]
+    header = (bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+              + b"\0" * 6 + struct.pack("<IIIIIIIII", 0, n_fat, first_directory, 0, 4096, end_of_chain, 0,
+                                          end_of_chain, 0)
+              + struct.pack("<109I", *([first_fat + i for i in range(n_fat)] + [free] * (109 - n_fat))))
+    return header + b"".join(sectors)

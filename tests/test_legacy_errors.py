@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 import hostile
 from hostile import default_tool, write_tool
+from needsassess import biff
 from needsassess.biff import biff_error_cells, xls_error_cells
 from needsassess.container import open_container
 from needsassess.extents import ODS_ERRORS_MAX, ods_error_cells
@@ -83,12 +84,29 @@ def test_repeated_error_cells_count_as_often_as_they_repeat_up_to_a_cap():
     assert ods_error_cells(xml) == {"T": {(r, c): "#N/A" for r in range(2) for c in range(3)}}
     bomb = content({"T": [repeated(1_000_000, error("#REF!", ' table:number-columns-repeated="16384"'))]})
     assert len(ods_error_cells(bomb)["T"]) == ODS_ERRORS_MAX
+    # the cap holds for the whole file: many tables of a few bytes each cannot add up past it
+    block = repeated(100, error("#REF!", ' table:number-columns-repeated="100"'))
+    many = ods_error_cells(content({f"T{k}": [block] for k in range(600)}))
+    assert sum(map(len, many.values())) == ODS_ERRORS_MAX
+
+
+def test_a_repeat_count_of_any_length_is_no_failure():
+    huge = "9" * 5000
+    xml = content({"T": [repeated(1, error("#N/A", f' table:number-columns-repeated="{huge}"')) + error("#REF!")]})
+    found = ods_error_cells(xml)["T"]
+    assert len(found) == ODS_ERRORS_MAX and (0, 0) in found
 
 
 def test_the_error_of_a_cell_is_its_whole_text_and_a_table_name_is_unescaped():
     xml = content({"A &amp; B": [error('<text:span text:style-name="T1">#VALUE!</text:span>') + error("")]})
     assert ods_error_cells(xml) == {"A & B": {(0, 0): "#VALUE!", (0, 1): "#VALUE!"}}
     assert ods_error_cells(content({"T": [text("#REF! as typed text is text")]})) == {}
+
+
+def test_a_comment_on_an_error_cell_is_not_part_of_its_value():
+    note = ('<office:annotation><dc:date>2026-11-23T00:00:00</dc:date><text:p>please fix</text:p>'
+            "</office:annotation>")
+    assert ods_error_cells(content({"T": [error(note + "#REF!")]})) == {"T": {(0, 0): "#REF!"}}
 
 
 def test_an_opendocument_workbook_hands_its_error_cells_to_the_reader(tmp_path):
@@ -119,21 +137,34 @@ def error_result(code: int) -> bytes:
     return bytes([2, 0, code, 0, 0, 0, 0xFF, 0xFF])
 
 
-def workbook_stream(tabs: dict[str, list[bytes]], *, biff5: bool = False, before: list[bytes] = ()) -> bytes:
-    """A BIFF8 (or BIFF5) workbook stream: the globals listing the tabs, then each tab's records."""
+def boolerr(row: int, col: int, value: int, is_error: bool = True) -> bytes:
+    return record(BOOLERR, struct.pack("<HHHBB", row, col, 15, value, int(is_error)))
+
+
+def workbook_stream(tabs: dict[str, list[bytes]], *, biff5: bool = False, codepage: int | None = None,
+                    one_byte_names: bool = False) -> bytes:
+    """A BIFF8 (or BIFF5) workbook stream: the globals listing the tabs, then each tab's records.
+
+    Names are UTF-16 in BIFF8, unless ``one_byte_names`` (then, as in BIFF5, in the code page's bytes).
+    """
     version = 0x0500 if biff5 else 0x0600
+    encoding = {None: "cp1252", 10000: "mac_roman", 20866: "koi8_r"}.get(codepage, f"cp{codepage}")
 
     def boundsheet(name: str, offset: int) -> bytes:
         if biff5:
-            raw = name.encode("cp1252")
+            raw = name.encode(encoding)
             return record(BOUNDSHEET, struct.pack("<IHB", offset, 0, len(raw)) + raw)
-        raw = name.encode("utf-16-le")
-        return record(BOUNDSHEET, struct.pack("<IBBBB", offset, 0, 0, len(name), 1) + raw)
+        if one_byte_names:
+            raw = name.encode(encoding)
+            return record(BOUNDSHEET, struct.pack("<IBBBB", offset, 0, 0, len(raw), 0) + raw)
+        return record(BOUNDSHEET, struct.pack("<IBBBB", offset, 0, 0, len(name), 1) + name.encode("utf-16-le"))
 
-    head = record(BOF, struct.pack("<HH", version, 0x05)) + b"".join(before)
+    head = record(BOF, struct.pack("<HH", version, 0x05))
+    if codepage is not None:
+        head += record(CODEPAGE, struct.pack("<H", codepage))
     bodies = [record(BOF, struct.pack("<HH", version, 0x10)) + b"".join(recs) + record(EOF) for recs in tabs.values()]
-    size = len(head) + sum(len(boundsheet(n, 0)) for n in tabs) + len(record(EOF))
-    offsets, at = [], size
+    at = len(head) + sum(len(boundsheet(n, 0)) for n in tabs) + len(record(EOF))
+    offsets = []
     for body in bodies:
         offsets.append(at)
         at += len(body)
@@ -141,67 +172,116 @@ def workbook_stream(tabs: dict[str, list[bytes]], *, biff5: bool = False, before
     return head + sheets + record(EOF) + b"".join(bodies)
 
 
-def test_formula_and_constant_errors_of_each_tab_are_found():
+def test_formula_and_constant_errors_of_each_tab_are_found_in_the_order_of_the_tabs():
     stream = workbook_stream({
         "Data": [formula(0, 1, error_result(0x07)),                   # B1 =1/0
                  formula(1, 1, struct.pack("<d", 42.0)),                # B2 = 42: no error
-                 record(BOOLERR, struct.pack("<HHHBB", 2, 3, 15, 0x17, 1)),  # D3 #REF!
-                 record(BOOLERR, struct.pack("<HHHBB", 3, 3, 15, 1, 0)),     # D4 TRUE
+                 boolerr(2, 3, 0x17),                                   # D3 #REF!
+                 boolerr(3, 3, 1, is_error=False),                      # D4 TRUE
                  record(NUMBER, struct.pack("<HHHd", 4, 0, 15, 7.0))],
         "Tâche 2": [formula(9, 0, error_result(0x2A)), formula(9, 1, error_result(0x99))],
         "Empty": []})
-    assert biff_error_cells(stream) == {"Data": {(0, 1): "#DIV/0!", (2, 3): "#REF!"},
-                                        "Tâche 2": {(9, 0): "#N/A", (9, 1): "#VALUE!"}}
+    assert biff_error_cells(stream) == [("Data", {(0, 1): "#DIV/0!", (2, 3): "#REF!"}),
+                                        ("Tâche 2", {(9, 0): "#N/A", (9, 1): "#VALUE!"}), ("Empty", {})]
 
 
-def test_a_chart_inside_a_tab_does_not_end_its_records():
-    chart = [record(BOF, struct.pack("<HH", 0x0600, 0x20)), record(0x1002, b"\x00" * 16), record(EOF)]
-    stream = workbook_stream({"Data": [*chart, record(BOOLERR, struct.pack("<HHHBB", 5, 0, 15, 0x24, 1))]})
-    assert biff_error_cells(stream) == {"Data": {(5, 0): "#NUM!"}}
+def test_the_records_of_a_chart_inside_a_tab_are_no_cells_of_the_tab():
+    # a chart keeps its data points in records of the cells' types (after an SIIndex), numbered by point
+    chart = [record(BOF, struct.pack("<HH", 0x0600, 0x20)), record(0x1065, struct.pack("<H", 1)),
+             boolerr(40, 7, 0x2A), formula(41, 7, error_result(0x07)), record(EOF)]
+    stream = workbook_stream({"Data": [*chart, boolerr(5, 0, 0x24)]})
+    assert biff_error_cells(stream) == [("Data", {(5, 0): "#NUM!"})]
 
 
-def test_biff5_tab_names_are_in_the_workbook_code_page():
-    stream = workbook_stream({"Données": [record(BOOLERR, struct.pack("<HHHBB", 0, 0, 15, 0x00, 1))]},
-                             biff5=True, before=[record(CODEPAGE, struct.pack("<H", 1252))])
-    assert biff_error_cells(stream) == {"Données": {(0, 0): "#NULL!"}}
+@pytest.mark.parametrize("name, codepage, biff5, one_byte", [
+    ("Données", 1252, True, True), ("Данные", 1251, True, True), ("Données", 10000, True, True),
+    ("Needs – 2024", 1252, False, True), ("Данные", 1251, False, True), ("Ωmega tab", None, False, False),
+])
+def test_tab_names_are_read_in_the_workbook_code_page(name, codepage, biff5, one_byte):
+    stream = workbook_stream({name: [boolerr(0, 0, 0x00)]}, biff5=biff5, codepage=codepage, one_byte_names=one_byte)
+    assert biff_error_cells(stream) == [(name, {(0, 0): "#NULL!"})]
+
+
+def test_a_nul_in_a_tab_name_is_left_out_as_calamine_does():
+    stream = workbook_stream({"Sheet\x00": [boolerr(0, 0, 0x07)]})
+    assert biff_error_cells(stream) == [("Sheet", {(0, 0): "#DIV/0!"})]
+
+
+def test_tabs_listed_many_times_over_one_long_run_of_records_cost_one_walk(monkeypatch):
+    # a hostile stream: 300 tabs at one offset, whose records never end; each record is looked at once
+    head = record(BOF, struct.pack("<HH", 0x0600, 5))
+    listing = 300 * len(record(BOUNDSHEET, struct.pack("<IBBBB", 0, 0, 0, 1, 0) + b"x"))
+    start = len(head) + listing + len(record(EOF))
+    tabs = b"".join(record(BOUNDSHEET, struct.pack("<IBBBB", start, 0, 0, 1, 0) + b"x") for _ in range(300))
+    body = record(BOF, struct.pack("<HH", 0x0600, 0x10)) + boolerr(1, 1, 0x17) + record(NUMBER, b"\x00" * 14) * 20_000
+    stream = head + tabs + record(EOF) + body
+    seen = [0]
+    walk = biff._records
+
+    def counted(*args):
+        for item in walk(*args):
+            seen[0] += 1
+            yield item
+
+    monkeypatch.setattr(biff, "_records", counted)
+    found = biff_error_cells(stream)
+    assert len(found) == 300 and all(cells == {(1, 1): "#REF!"} for _, cells in found)
+    assert seen[0] <= 1 + 300 + 1 + 1 + 1 + 20_000
 
 
 @pytest.mark.parametrize("stream", [
     b"", b"\x00" * 3, record(NUMBER, b"\x00" * 14),                      # no workbook at all
     record(BOF, struct.pack("<HH", 0x0600, 5)) + record(FILEPASS, b"\x01" * 10) + record(EOF),  # encrypted
-    record(BOF, struct.pack("<HH", 0x0600, 5)) + record(BOUNDSHEET, struct.pack("<IBBBB", 10**9, 0, 0, 1, 0) + b"X"),
     record(BOF, struct.pack("<HH", 0x0600, 5)) + struct.pack("<HH", BOUNDSHEET, 60000) + b"cut",  # a record cut short
 ])
 def test_a_damaged_or_encrypted_stream_gives_no_error_cells(stream):
-    assert biff_error_cells(stream) == {}
+    assert biff_error_cells(stream) == []
+
+
+def test_a_tab_whose_records_lie_past_the_stream_has_no_error_cells():
+    stream = record(BOF, struct.pack("<HH", 0x0600, 5)) + record(BOUNDSHEET, struct.pack("<IBBBB", 10**9, 0, 0, 1, 0)
+                                                                  + b"X")
+    assert biff_error_cells(stream) == [("X", {})]
 
 
 #: Reproducible runs, as the fuzz tests of the reader have them.
 FUZZ = settings(max_examples=300, derandomize=True, database=None, deadline=None)
+VALID = workbook_stream({"Data": [formula(0, 1, error_result(0x07)), boolerr(2, 3, 0x17)],
+                         "More": [record(NUMBER, struct.pack("<HHHd", 4, 0, 15, 7.0))]})
 
 
 @FUZZ
 @given(st.binary(max_size=300))
-def test_any_bytes_give_error_cells_or_none_and_never_raise(data):
-    assert isinstance(biff_error_cells(data), dict)
+def test_any_records_after_a_workbook_start_give_error_cells_or_none_and_never_raise(tail):
+    found = biff_error_cells(record(BOF, struct.pack("<HH", 0x0600, 5)) + tail)
+    assert all(isinstance(name, str) and isinstance(cells, dict) for name, cells in found)
 
 
 @FUZZ
 @given(st.data())
 def test_a_damaged_workbook_stream_never_raises(data):
-    stream = bytearray(workbook_stream({"Data": [formula(0, 1, error_result(0x07)),
-                                                 record(BOOLERR, struct.pack("<HHHBB", 2, 3, 15, 0x17, 1))],
-                                        "More": [record(NUMBER, struct.pack("<HHHd", 4, 0, 15, 7.0))]}))
+    stream = bytearray(VALID)
     for _ in range(data.draw(st.integers(1, 6))):
         stream[data.draw(st.integers(0, len(stream) - 1))] = data.draw(st.integers(0, 255))
-    cut = data.draw(st.integers(0, len(stream)))
-    found = biff_error_cells(bytes(stream[:cut]))
-    assert all(isinstance(name, str) and all(isinstance(v, str) for v in cells.values())
-               for name, cells in found.items())
+    found = biff_error_cells(bytes(stream[:data.draw(st.integers(0, len(stream)))]))
+    assert all(isinstance(name, str) and all(isinstance(v, str) for v in cells.values()) for name, cells in found)
 
 
 def test_a_file_that_is_no_compound_file_gives_no_error_cells():
-    assert xls_error_cells(b"not a compound file" * 100) == {}
+    assert xls_error_cells(b"not a compound file" * 100) == []
+
+
+@pytest.mark.parametrize("codepage", [1251, 20866])  # KOI8-R: calamine decodes it, Python has no "cp20866"
+def test_a_legacy_workbook_hands_its_error_cells_to_the_reader_under_calamine_s_tab_names(codepage):
+    stream = workbook_stream({"Данные": [formula(1, 1, error_result(0x17))], "Notes": []}, codepage=codepage,
+                             one_byte_names=True)
+    container = open_container(hostile.compound_file({"Workbook": stream.ljust(4096, b"\x00")}), suffix=".xls")
+    try:
+        data, notes = container.sheets
+        assert (data.name, notes.name) == ("Данные", "Notes")
+        assert container.error_cells(data) == {(1, 1): "#REF!"} and container.error_cells(notes) == {}
+    finally:
+        container.close()
 
 
 # ---------------------------------------------------------------- whole workbooks, through LibreOffice
