@@ -25,6 +25,7 @@ work).
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import sys
 from pathlib import Path
 
@@ -86,6 +87,9 @@ def bound(kind: str, folder: str, results: str, out: str, tabs: list[str]) -> No
         return pickle.loads((store / result_name(file)).read_bytes())
 
     reader.read_file = read_file
+    # the reader processes must be forked from this one to inherit the stand-in (spawned or forkserver
+    # processes import the reader afresh and would extract everything: no bound at all)
+    multiprocessing.set_start_method("fork", force=True)
     sys.argv = ["needsassess", "summarize", folder, "-o", out, "--no-cache"]
     run()
 
@@ -97,7 +101,8 @@ def main(argv: list[str]) -> int:
         print(f"{kind}: {len(workbooks(folder))} workbooks, {done} tabs read")
         return 0
     if len(argv) >= 5 and argv[0] in ("loaded", "indexed"):
-        bound(argv[0], argv[1], argv[2], argv[3], argv[4:])
+        bound(argv[0], argv[1], argv[2], argv[3], argv[4:])  # leaves the process when summarize is done
+        return 0
     print(__doc__, file=sys.stderr)
     return 2
 

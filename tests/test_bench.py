@@ -14,6 +14,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import corpus as bench_corpus  # noqa: E402
 from bench import run as bench_run  # noqa: E402
+from needsassess.read import _POOL_MIN_FILES as POOL_MIN_FILES  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -70,11 +71,12 @@ def test_the_benchmark_times_every_variant_and_prints_the_targets(cache, tmp_pat
     assert code == (0 if all(v.strip().startswith("PASS") for v in verdicts) else 1)
 
 
-def test_a_bound_hands_on_the_results_read_beforehand_and_still_opens_every_workbook(cache, tmp_path):
+def test_a_bound_hands_on_the_results_read_beforehand_to_the_reader_processes(cache, tmp_path):
     import pickle
     import zipfile
 
-    folder, _ = bench_corpus.corpus(4, seed=5, cache=cache)
+    folder, _ = bench_corpus.corpus(50, seed=5, cache=cache)  # enough for the reader processes
+    assert len(list(folder.iterdir())) >= POOL_MIN_FILES
     tabs = bench_run.tabs_read(folder)
     store = tmp_path / "results"
     bench_run.read_beforehand(folder, store)
