@@ -555,6 +555,11 @@ def ods_bomb(path: Path, rows: int = 1_000_000, cols: int = 64) -> Path:
                f'<table:table-cell table:number-columns-repeated="{cols}" office:value-type="string">'
                '<text:p>x</text:p></table:table-cell></table:table-row>'
                '</table:table></office:spreadsheet></office:body></office:document-content>')
+    return ods_file(path, content)
+
+
+def ods_file(path: Path, content: str | bytes) -> Path:
+    """An OpenDocument spreadsheet whose ``content.xml`` is ``content`` (and a minimal manifest)."""
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
         zf.writestr("content.xml", content, zipfile.ZIP_DEFLATED)

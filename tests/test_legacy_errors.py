@@ -13,7 +13,6 @@ installed.
 from __future__ import annotations
 
 import struct
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -43,6 +42,10 @@ def error(value: str, attrs: str = "") -> str:
     return f"{ERROR[:-1]}{attrs}><text:p>{value}</text:p></table:table-cell>"
 
 
+def repeated(rows: int, cell: str) -> str:
+    return f'<table:table-row table:number-rows-repeated="{rows}">{cell}</table:table-row>'
+
+
 def content(tables: dict[str, list[str]]) -> bytes:
     """An OpenDocument content.xml: each table's rows (each the XML of its cells, or a whole row tag)."""
     body = "".join(f'<table:table table:name="{name}">' + "".join(
@@ -53,18 +56,6 @@ def content(tables: dict[str, list[str]]) -> bytes:
             "</office:document-content>").encode()
 
 
-def ods(path: Path, tables: dict[str, list[str]]) -> Path:
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
-        zf.writestr("content.xml", content(tables), zipfile.ZIP_DEFLATED)
-        zf.writestr("META-INF/manifest.xml",
-                    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
-                    '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
-                    'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.'
-                    'spreadsheet"/></manifest:manifest>', zipfile.ZIP_DEFLATED)
-    return path
-
-
 # ---------------------------------------------------------------- OpenDocument
 def test_error_cells_of_an_opendocument_table_are_placed_as_calamine_places_cells():
     xml = content({"Data": [
@@ -73,10 +64,6 @@ def test_error_cells_of_an_opendocument_table_are_placed_as_calamine_places_cell
         '<table:table-cell table:number-columns-repeated="2"/>' + "<table:covered-table-cell/>" + error("#REF!"),
     ], "Other": [text("no errors here")]})
     assert ods_error_cells(xml) == {"Data": {(0, 1): "#DIV/0!", (4, 3): "#REF!"}}
-
-
-def repeated(rows: int, cell: str) -> str:
-    return f'<table:table-row table:number-rows-repeated="{rows}">{cell}</table:table-row>'
 
 
 def test_repeated_error_cells_count_as_often_as_they_repeat_up_to_a_cap():
@@ -110,7 +97,8 @@ def test_a_comment_on_an_error_cell_is_not_part_of_its_value():
 
 
 def test_an_opendocument_workbook_hands_its_error_cells_to_the_reader(tmp_path):
-    path = ods(tmp_path / "errors.ods", {"Data": [text("label") + error("#REF!")], "Notes": [text("x")]})
+    path = hostile.ods_file(tmp_path / "errors.ods",
+                            content({"Data": [text("label") + error("#REF!")], "Notes": [text("x")]}))
     container = open_container(path.read_bytes(), suffix=".ods")
     try:
         data, notes = container.sheets
