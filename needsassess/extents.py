@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Iterator
 
 # Sheet extent.  Only a sheet with a cell or row address of two letters or
 # four digits, a cell or row tag whose first attribute is not its address
@@ -128,47 +129,63 @@ def _repeat(attrs: bytes) -> int:
     return max(int(digits), 1) if len(digits) <= 9 else 10**9
 
 
-def ods_extents(xml: bytes) -> dict[str, int]:
-    """Cells of each table's used range in an OpenDocument ``content.xml``, by table name.
+def _ods_cells(xml: bytes) -> Iterator[tuple[str, int, int, int, int, re.Match[bytes]]]:
+    """Each cell tag of an OpenDocument ``content.xml`` where calamine places it: (table name, row and
+    column from 0, rows and columns it repeats over, its tag's match: group 3 holds its attributes).
 
-    Repeated rows and cells (``number-rows-repeated``) count as many times
-    as they repeat, when they hold a value: a few bytes can claim a million
-    rows.  Empty repeated cells (how LibreOffice pads every sheet) do not.
+    Covered cells (under a merged area) take their place like any other;
+    rows without cells still count theirs.
     """
-    out: dict[str, int] = {}
     name = ""
     row = col = 0
     rows_repeat = 1
-    row_has_value = False
-    top = left = 1 << 62
-    bottom = right = -1
     for match in _ODS_TAG.finditer(xml):
         closing, tag, attrs = match.groups()
         if tag == b"table":
             if not closing:
                 found = _ODS_NAME.search(attrs)
                 name = html.unescape(found.group(1).decode("utf-8", "replace")) if found else ""
-                row, top, left, bottom, right = 0, 1 << 62, 1 << 62, -1, -1
-            else:
-                out[name] = 0 if bottom < 0 else (bottom - top + 1) * (right - left + 1)
+                row = 0
             continue
         times = _repeat(attrs)
         if tag == b"table-row":
             if closing:
-                if row_has_value:
-                    top, bottom = min(top, row), max(bottom, row + rows_repeat - 1)
                 row += rows_repeat
             else:
-                rows_repeat, col, row_has_value = times, 0, False
+                rows_repeat, col = times, 0
                 if attrs.endswith(b"/"):
                     row += times
             continue
         if not closing:
-            if not attrs.endswith(b"/") or b"value-type" in attrs:
-                row_has_value = True
-                left, right = min(left, col), max(right, col + times - 1)
+            yield name, row, col, rows_repeat, times, match
             col += times
-    return out
+
+
+def ods_extents(xml: bytes) -> dict[str, int]:
+    """Cells of each table's used range in an OpenDocument ``content.xml``, by table name (tables
+    with cell tags).
+
+    Repeated rows and cells (``number-rows-repeated``) count as many times
+    as they repeat, when they hold a value: a few bytes can claim a million
+    rows.  Empty repeated cells (how LibreOffice pads every sheet) do not.
+
+    Examples
+    --------
+    >>> ods_extents(b'<table:table table:name="S"><table:table-row table:number-rows-repeated="1000">'
+    ...             b'<table:table-cell/><table:table-cell office:value-type="float"/></table:table-row>'
+    ...             b'<table:table-row><table:table-cell table:number-columns-repeated="99"/></table:table-row>'
+    ...             b'</table:table>')
+    {'S': 1000}
+    """
+    boxes: dict[str, list[int]] = {}  # top, bottom, left, right
+    for name, row, col, rows, cols, match in _ods_cells(xml):
+        box = boxes.setdefault(name, [1 << 62, -1, 1 << 62, -1])
+        attrs = match.group(3)
+        if not attrs.endswith(b"/") or b"value-type" in attrs:
+            box[0], box[1] = min(box[0], row), max(box[1], row + rows - 1)
+            box[2], box[3] = min(box[2], col), max(box[3], col + cols - 1)
+    return {name: 0 if bottom < 0 else (bottom - top + 1) * (right - left + 1)
+            for name, (top, bottom, left, right) in boxes.items()}
 
 
 def ods_error_cells(xml: bytes) -> dict[str, dict[tuple[int, int], str]]:
@@ -190,40 +207,22 @@ def ods_error_cells(xml: bytes) -> dict[str, dict[tuple[int, int], str]]:
     out: dict[str, dict[tuple[int, int], str]] = {}
     if b"error" not in xml or _ODS_ERROR.search(xml) is None:
         return out
-    found: dict[tuple[int, int], str] = {}
-    row = col = total = 0
-    rows_repeat = 1
-    for match in _ODS_TAG.finditer(xml):
-        closing, tag, attrs = match.groups()
-        if tag == b"table":
-            if not closing:
-                name = _ODS_NAME.search(attrs)
-                found = out.setdefault(html.unescape(name.group(1).decode("utf-8", "replace")) if name else "", {})
-                row = 0
+    total = 0
+    for name, row, col, rows, cols, match in _ods_cells(xml):
+        attrs = match.group(3)
+        if attrs.endswith(b"/") or _ODS_ERROR.search(attrs) is None:
             continue
-        times = _repeat(attrs)
-        if tag == b"table-row":
-            if closing:
-                row += rows_repeat
-            else:
-                rows_repeat, col = times, 0
-                if attrs.endswith(b"/"):
-                    row += times
-            continue
-        if closing:
-            continue
-        if not attrs.endswith(b"/") and _ODS_ERROR.search(attrs):
-            end = xml.find(b"</table:table-cell>", match.end())  # the cell's end: its text is all within
-            inner = _ANNOTATION.sub(b"", xml[match.end():max(end, match.end())])
-            value = html.unescape(_TAG.sub(b"", inner).decode("utf-8", "replace")).strip() or "#VALUE!"
-            for r in range(row, row + rows_repeat):
-                if total >= ODS_ERRORS_MAX:
-                    break
-                for c in range(col, col + min(times, ODS_ERRORS_MAX - total)):
-                    found[(r, c)] = value
-                    total += 1
-        col += times
-    return {name: cells for name, cells in out.items() if cells}
+        end = xml.find(b"</table:table-cell>", match.end())  # the cell's end: its text is all within
+        inner = _ANNOTATION.sub(b"", xml[match.end():max(end, match.end())])
+        value = html.unescape(_TAG.sub(b"", inner).decode("utf-8", "replace")).strip() or "#VALUE!"
+        found = out.setdefault(name, {})
+        for r in range(row, row + rows):
+            if total >= ODS_ERRORS_MAX:
+                break
+            for c in range(col, col + min(cols, ODS_ERRORS_MAX - total)):
+                found[(r, c)] = value
+                total += 1
+    return out
 
 
 def uncached_formula_cells(xml: bytes) -> frozenset[tuple[int, int]]:
